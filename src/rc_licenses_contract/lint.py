@@ -1,0 +1,208 @@
+"""`lint`: the contract is internally consistent and every example and case holds as declared."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ContractError
+from .jsonio import read_json, read_yaml
+from .loader import (
+    Contract,
+    build_contract,
+    file_uri,
+    iter_refs,
+    join_uri,
+    read_schema_files,
+    resolve_pointer,
+)
+
+SCHEMA_BASE_PATH = "schemas/"
+REQUIRED_SCHEMA_KEYS = ("$schema", "$id", "title", "description", "required")
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+
+@dataclass(frozen=True)
+class Problem:
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+@dataclass
+class LintResult:
+    root: Path
+    problems: list[Problem]
+    checked: dict[str, int]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _openapi_problems(root: Path) -> Iterator[Problem]:
+    from openapi_spec_validator import validate as validate_spec
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    path = root / "openapi.yaml"
+    try:
+        spec = read_yaml(path)
+    except ContractError as exc:
+        yield Problem(exc.location, exc.message)
+        return
+    try:
+        validate_spec(spec, base_uri=file_uri(path))
+    except OpenAPIValidationError as exc:
+        where = "/" + "/".join(str(p) for p in getattr(exc, "path", []) or [])
+        yield Problem(f"{path}::{where}", str(getattr(exc, "message", exc)).splitlines()[0])
+    except Exception as exc:  # a broken external file surfaces as a resolver error
+        yield Problem(str(path), f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+
+
+def _schema_problems(root: Path) -> Iterator[Problem]:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    folder = root / "schemas"
+    for path in sorted(folder.glob("*.json")):
+        try:
+            schema = read_json(path)
+        except ContractError as exc:
+            yield Problem(exc.location, exc.message)
+            continue
+        if not isinstance(schema, dict):
+            yield Problem(str(path), "a schema file must hold a JSON object")
+            continue
+        for key in REQUIRED_SCHEMA_KEYS:
+            if key not in schema:
+                yield Problem(f"{path}::/", f"missing {key!r}")
+        if schema.get("$schema") not in (None, DRAFT_2020_12):
+            yield Problem(f"{path}::/$schema", f"must be {DRAFT_2020_12}")
+        schema_id = schema.get("$id")
+        if isinstance(schema_id, str) and not schema_id.endswith(SCHEMA_BASE_PATH + path.name):
+            yield Problem(f"{path}::/$id", f"$id {schema_id!r} must end in {SCHEMA_BASE_PATH}{path.name}")
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            where = "/" + "/".join(str(p) for p in exc.absolute_path)
+            yield Problem(f"{path}::{where}", f"not a valid 2020-12 schema: {exc.message}")
+        for pointer, _ in _reserved_keywords(schema):
+            yield Problem(
+                f"{path}::{pointer}",
+                "unevaluatedProperties: false is reserved for the strictness policy; use additionalProperties",
+            )
+
+
+def _reserved_keywords(node: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        if node.get("unevaluatedProperties") is False:
+            yield f"{pointer}/unevaluatedProperties", node
+        for key, value in node.items():
+            yield from _reserved_keywords(value, f"{pointer}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _reserved_keywords(value, f"{pointer}/{index}")
+
+
+def _ref_problems(root: Path) -> Iterator[Problem]:
+    try:
+        schemas, files = read_schema_files(root)
+    except ContractError:
+        return  # already reported per file
+    for uri, schema in schemas.items():
+        for pointer, ref in iter_refs(schema):
+            target, fragment = join_uri(uri, ref)
+            if target not in schemas:
+                yield Problem(
+                    f"{files[uri]}::{pointer}", f"$ref {ref!r} does not resolve (no schema with $id {target})"
+                )
+                continue
+            try:
+                resolve_pointer(schemas[target], fragment)
+            except (KeyError, IndexError, ValueError, TypeError):
+                yield Problem(f"{files[uri]}::{pointer}", f"$ref {ref!r}: fragment does not resolve")
+    try:
+        openapi = read_yaml(root / "openapi.yaml")
+    except ContractError:
+        return
+    for pointer, ref in iter_refs(openapi):
+        if ref.startswith("#"):
+            try:
+                resolve_pointer(openapi, ref[1:])
+            except (KeyError, IndexError, ValueError, TypeError):
+                yield Problem(f"{root / 'openapi.yaml'}::{pointer}", f"$ref {ref!r} does not resolve")
+        elif not (root / ref.split("#", 1)[0]).is_file():
+            yield Problem(f"{root / 'openapi.yaml'}::{pointer}", f"$ref {ref!r}: no such file")
+    listed = {
+        (root / str(entry.get("$ref", ""))).resolve()
+        for entry in ((openapi.get("components") or {}).get("schemas") or {}).values()
+        if isinstance(entry, dict)
+    }
+    for path in files.values():
+        if path.resolve() not in listed:
+            yield Problem(str(path), "schema is not listed under components/schemas in openapi.yaml")
+
+
+def _example_and_case_problems(contract: Contract, checked: dict[str, int]) -> Iterator[Problem]:
+    from .cases import case_files, load_cases, run_case
+    from .validation import validate
+
+    for example in contract.examples.values():
+        checked["examples"] += 1
+        result = validate(example.value, example.status, contract=contract)
+        for finding in result.errors + result.warnings:
+            yield Problem(
+                f"{example.source}::/value{finding.pointer}",
+                f"example {example.name!r} ({example.status}): {finding.message}",
+            )
+    case_schema_path = contract.contracts_dir / "case.schema.json"
+    try:
+        case_schema = read_json(case_schema_path)
+    except ContractError as exc:
+        yield Problem(exc.location, exc.message)
+        return
+    from jsonschema import Draft202012Validator
+
+    checker = Draft202012Validator(case_schema)
+    good_files: list[Path] = []
+    for path in case_files(contract):
+        try:
+            data = read_json(path)
+        except ContractError as exc:
+            yield Problem(exc.location, exc.message)
+            continue
+        errors = sorted(checker.iter_errors(data), key=lambda e: list(e.absolute_path))
+        for error in errors:
+            where = "/" + "/".join(str(p) for p in error.absolute_path)
+            yield Problem(f"{path}::{where}", f"breaks the case schema: {error.message}")
+        if not errors:
+            good_files.append(path)
+    for case in load_cases(contract, good_files):
+        checked["cases"] += 1
+        try:
+            _, problems = run_case(contract, case)
+        except ContractError as exc:
+            yield Problem(exc.location, exc.message)
+            continue
+        for problem in problems:
+            yield Problem(case.location, f"{case.description}: {problem}")
+
+
+def lint(root: Path) -> LintResult:
+    checked = {"schemas": len(list((root / "schemas").glob("*.json"))), "examples": 0, "cases": 0}
+    problems = [*_openapi_problems(root), *_schema_problems(root), *_ref_problems(root)]
+    try:
+        contract = build_contract(root)
+    except ContractError as exc:
+        problems.append(Problem(exc.location, exc.message))
+        return LintResult(root, problems, checked)
+    try:
+        problems.extend(_example_and_case_problems(contract, checked))
+    except Exception as exc:  # a schema the engine cannot compile; its cause is reported above
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        problems.append(Problem(str(root / "schemas"), f"examples and cases not checked: {first_line}"))
+    return LintResult(root, problems, checked)

@@ -1,0 +1,274 @@
+"""Loads the contract (openapi.yaml, schemas/, contracts/) once and derives everything from it.
+
+The contract is data: the operation, which schema each response uses, the examples and the profiles
+are all read from the files, so the code below knows nothing endpoint-specific.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from .errors import ContractError
+from .jsonio import read_json, read_yaml
+
+ROOT_ENV = "RC_LICENSES_CONTRACT_ROOT"
+JSON_MEDIA_TYPE = "application/json"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+Json = Any
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    value: Json
+    status: str
+    summary: str
+    source: Path
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    # component name (schema title) -> extra required property names
+    require: dict[str, list[str]]
+    # response status -> header name -> exact value the profile expects
+    headers: dict[str, dict[str, str]]
+
+
+@dataclass
+class Contract:
+    root: Path
+    openapi: dict[str, Json]
+    path: str
+    method: str
+    schemas: dict[str, dict[str, Json]]  # $id -> schema
+    schema_files: dict[str, Path]  # $id -> file
+    components: dict[str, str]  # component name -> $id
+    responses: dict[str, str]  # status -> $id of the response body schema
+    examples: dict[str, Example]
+    profiles: dict[str, Profile]
+    _cache: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def openapi_file(self) -> Path:
+        return self.root / "openapi.yaml"
+
+    @property
+    def contracts_dir(self) -> Path:
+        return self.root / "contracts"
+
+    def schema_for(self, response: str) -> str:
+        try:
+            return self.responses[response]
+        except KeyError:
+            known = ", ".join(sorted(self.responses))
+            raise ContractError("openapi.yaml", f"no response {response!r} (known: {known})") from None
+
+    def profile(self, name: str) -> Profile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            known = ", ".join(self.profiles)
+            raise ContractError("contracts/profiles.json", f"no profile {name!r} (known: {known})") from None
+
+    def cached(self, key: tuple[str, ...], build: Any) -> Any:
+        """Build a derived object (policy schemas, validators) once per contract."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+
+def default_root() -> Path:
+    """The contract folder: $RC_LICENSES_CONTRACT_ROOT, the source checkout, or the packaged copy."""
+    env = os.environ.get(ROOT_ENV)
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parents[1], here / "data"):
+        if (candidate / "openapi.yaml").is_file():
+            return candidate
+    raise ContractError("openapi.yaml", f"contract not found; set {ROOT_ENV} to the folder holding it")
+
+
+def file_uri(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+def iter_refs(node: Json, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """Yield (JSON pointer, $ref value) for every $ref in a document."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield pointer, ref
+        for key, value in node.items():
+            yield from iter_refs(value, f"{pointer}/{escape(str(key))}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from iter_refs(value, f"{pointer}/{index}")
+
+
+def escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def resolve_pointer(document: Json, pointer: str) -> Json:
+    node = document
+    for raw in pointer.lstrip("/").split("/") if pointer.strip("/") else []:
+        token = unescape(raw)
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node
+
+
+def read_schema_files(root: Path) -> tuple[dict[str, dict[str, Json]], dict[str, Path]]:
+    schemas: dict[str, dict[str, Json]] = {}
+    files: dict[str, Path] = {}
+    folder = root / "schemas"
+    if not folder.is_dir():
+        raise ContractError(str(folder), "schemas folder is missing")
+    for path in sorted(folder.glob("*.json")):
+        schema = read_json(path)
+        if not isinstance(schema, dict) or not isinstance(schema.get("$id"), str):
+            raise ContractError(str(path), "a schema file must be an object with a string $id")
+        schemas[schema["$id"]] = schema
+        files[schema["$id"]] = path
+    return schemas, files
+
+
+def find_operation(openapi: dict[str, Json]) -> tuple[str, str, dict[str, Json]]:
+    for path, item in (openapi.get("paths") or {}).items():
+        for method in HTTP_METHODS:
+            if isinstance(item, dict) and isinstance(item.get(method), dict):
+                return path, method, item[method]
+    raise ContractError("openapi.yaml", "no operation under paths")
+
+
+def _local(openapi: dict[str, Json], ref: str, where: str) -> Json:
+    if not ref.startswith("#/"):
+        raise ContractError(f"openapi.yaml::{where}", f"expected a local $ref, got {ref!r}")
+    try:
+        return resolve_pointer(openapi, ref[1:])
+    except (KeyError, IndexError, ValueError, TypeError):
+        raise ContractError(f"openapi.yaml::{where}", f"$ref {ref!r} does not resolve") from None
+
+
+def _component_ids(root: Path, openapi: dict[str, Json], files: dict[str, Path]) -> dict[str, str]:
+    by_file = {path.resolve(): uri for uri, path in files.items()}
+    components: dict[str, str] = {}
+    for name, entry in ((openapi.get("components") or {}).get("schemas") or {}).items():
+        ref = entry.get("$ref") if isinstance(entry, dict) else None
+        target = (root / ref).resolve() if isinstance(ref, str) else None
+        if target is None or target not in by_file:
+            raise ContractError(f"openapi.yaml::/components/schemas/{name}", f"$ref {ref!r} is not a schema file")
+        components[name] = by_file[target]
+    return components
+
+
+def _response_ids(
+    openapi: dict[str, Json], operation: dict[str, Json], components: dict[str, str], where: str
+) -> dict[str, str]:
+    responses: dict[str, str] = {}
+    for status, response in (operation.get("responses") or {}).items():
+        location = f"{where}/responses/{status}"
+        schema = (((response.get("content") or {}).get(JSON_MEDIA_TYPE) or {}).get("schema")) or {}
+        ref = schema.get("$ref", "")
+        prefix = "#/components/schemas/"
+        if not ref.startswith(prefix) or ref[len(prefix) :] not in components:
+            raise ContractError(f"openapi.yaml::{location}", "response schema must $ref a component schema")
+        responses[str(status)] = components[ref[len(prefix) :]]
+    return responses
+
+
+def _examples(root: Path, openapi: dict[str, Json], operation: dict[str, Json]) -> dict[str, Example]:
+    status_of: dict[str, str] = {}
+    for status, response in (operation.get("responses") or {}).items():
+        media = (response.get("content") or {}).get(JSON_MEDIA_TYPE) or {}
+        for entry in (media.get("examples") or {}).values():
+            ref = entry.get("$ref", "") if isinstance(entry, dict) else ""
+            if ref.startswith("#/components/examples/"):
+                status_of[ref.rsplit("/", 1)[1]] = str(status)
+    examples: dict[str, Example] = {}
+    for name, entry in ((openapi.get("components") or {}).get("examples") or {}).items():
+        source = root / "openapi.yaml"
+        if isinstance(entry, dict) and "$ref" in entry:
+            source = root / entry["$ref"]
+            entry = read_json(source)
+        if not isinstance(entry, dict) or "value" not in entry:
+            raise ContractError(f"{source}", f"example {name!r} has no value")
+        if name not in status_of:
+            raise ContractError(f"openapi.yaml::/components/examples/{name}", "example is used by no response")
+        examples[name] = Example(name, entry["value"], status_of[name], entry.get("summary", ""), source)
+    return examples
+
+
+def _profiles(root: Path) -> dict[str, Profile]:
+    path = root / "contracts" / "profiles.json"
+    data = read_json(path)
+    profiles: dict[str, Profile] = {}
+    for name, entry in data.get("profiles", {}).items():
+        profiles[name] = Profile(
+            name=name,
+            description=entry.get("description", ""),
+            require=entry.get("require", {}),
+            headers=entry.get("headers", {}),
+        )
+    if "default" not in profiles:
+        raise ContractError(str(path), "a 'default' profile is required")
+    return profiles
+
+
+def build_contract(root: Path) -> Contract:
+    openapi = read_yaml(root / "openapi.yaml")
+    if not isinstance(openapi, dict):
+        raise ContractError(str(root / "openapi.yaml"), "not an OpenAPI document")
+    schemas, files = read_schema_files(root)
+    path, method, operation = find_operation(openapi)
+    where = f"/paths/{escape(path)}/{method}"
+    components = _component_ids(root, openapi, files)
+    contract = Contract(
+        root=root,
+        openapi=openapi,
+        path=path,
+        method=method,
+        schemas=schemas,
+        schema_files=files,
+        components=components,
+        responses=_response_ids(openapi, operation, components, where),
+        examples=_examples(root, openapi, operation),
+        profiles=_profiles(root),
+    )
+    for profile in contract.profiles.values():
+        for component in profile.require:
+            if component not in components:
+                raise ContractError(
+                    "contracts/profiles.json", f"profile {profile.name!r} names unknown schema {component!r}"
+                )
+    return contract
+
+
+@functools.cache
+def _load(root: Path) -> Contract:
+    return build_contract(root)
+
+
+def load_contract(root: Path | str | None = None) -> Contract:
+    """The contract at `root` (default: see default_root), loaded once per process."""
+    return _load(Path(root).resolve() if root is not None else default_root().resolve())
+
+
+def join_uri(base: str, ref: str) -> tuple[str, str]:
+    """Resolve a $ref against a base URI; return (resource URI, fragment)."""
+    target = urljoin(base, ref)
+    split = urlsplit(target)
+    return target.split("#", 1)[0], split.fragment

@@ -1,0 +1,256 @@
+"""Validating a payload against a response schema, with two engines and one result type.
+
+`rs` (jsonschema-rs) is the fast default; `jsonschema` is the pure-Python reference. Both report the
+same verdicts and the same instance pointers; a test holds them to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .loader import Contract, escape, join_uri, load_contract, resolve_pointer
+from .policy import UNDOCUMENTED_KEYWORD, policy_schemas
+
+ENGINES = ("rs", "jsonschema")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in a payload: where (JSON pointer), what, which keyword and schema place."""
+
+    pointer: str
+    message: str
+    keyword: str
+    schema_location: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "pointer": self.pointer,
+            "message": self.message,
+            "keyword": self.keyword,
+            "schemaLocation": self.schema_location,
+        }
+
+
+@dataclass
+class ValidationResult:
+    response: str
+    profile: str
+    strict: bool
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "response": self.response,
+            "profile": self.profile,
+            "strict": self.strict,
+            "errors": [f.to_dict() for f in self.errors],
+            "warnings": [f.to_dict() for f in self.warnings],
+        }
+
+
+class Engine(Protocol):
+    def findings(self, instance: Any, schema_uri: str, max_errors: int) -> list[Finding]: ...
+
+
+def pointer_of(path: Iterable[str | int]) -> str:
+    return "".join(f"/{escape(str(part))}" for part in path)
+
+
+def undocumented(pointer: str, key: str, location: str) -> Finding:
+    return Finding(f"{pointer}/{escape(key)}", f"undocumented property {key!r}", UNDOCUMENTED_KEYWORD, location)
+
+
+def locate(schemas: dict[str, dict[str, Any]], base: str, path: Iterable[str | int]) -> str:
+    """Turn a schema path relative to `base` into an absolute `URI#/pointer`, following $refs."""
+    uri: str = base
+    node: Any = schemas.get(base)
+    tokens: list[str] = []
+    for part in path:
+        # python-jsonschema leaves "$ref" out of schema paths, jsonschema-rs keeps it: follow the
+        # reference either when it is named or when the next keyword is not in the referring node.
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and (part == "$ref" or part not in node):
+            uri, fragment = join_uri(uri, node["$ref"])
+            node = schemas.get(uri)
+            tokens = [t for t in fragment.split("/") if t]
+            if node is not None and fragment:
+                node = resolve_pointer(node, fragment)
+            if part == "$ref":
+                break
+        if part == "$ref":
+            continue
+        tokens.append(escape(str(part)))
+        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None  # type: ignore[index]
+    return f"{uri}#/{'/'.join(tokens)}"
+
+
+def _has(node: dict[str, Any] | list[Any], part: str | int) -> bool:
+    if isinstance(node, list):
+        return isinstance(part, int) and 0 <= part < len(node)
+    return part in node
+
+
+class RustEngine:
+    """jsonschema-rs: compiled once per profile and response."""
+
+    def __init__(self, schemas: dict[str, dict[str, Any]]) -> None:
+        import jsonschema_rs
+
+        self._rs = jsonschema_rs
+        self._schemas = schemas
+        self._registry = jsonschema_rs.Registry(list(schemas.items()))
+        self._validators: dict[str, Any] = {}
+
+    def _validator(self, uri: str) -> Any:
+        if uri not in self._validators:
+            self._validators[uri] = self._rs.validator_for(
+                self._schemas[uri], registry=self._registry, validate_formats=True
+            )
+        return self._validators[uri]
+
+    def is_valid(self, instance: Any, schema_uri: str) -> bool:
+        return bool(self._validator(schema_uri).is_valid(instance))
+
+    def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]:
+        validator = self._validator(schema_uri)
+        if validator.is_valid(instance):
+            return []
+        found: list[Finding] = []
+        for error in validator.iter_errors(instance):
+            found.extend(self._convert(error, schema_uri))
+            if max_errors and len(found) >= max_errors:
+                break
+        return found
+
+    def _convert(self, error: Any, schema_uri: str) -> Iterator[Finding]:
+        pointer = pointer_of(error.instance_path)
+        keyword = error.kind.name
+        location = error.absolute_keyword_location or locate(self._schemas, schema_uri, error.schema_path)
+        if keyword == UNDOCUMENTED_KEYWORD:
+            for key in error.kind.unexpected:
+                yield undocumented(pointer, key, location)
+            return
+        message = error.message
+        context = getattr(error.kind, "context", None)
+        if context:
+            best = _best_rs_branch(context)
+            if best is not None:
+                message = f"{message}; best match: {best.message}"
+        yield Finding(pointer, message, keyword, location)
+
+
+def _best_rs_branch(branches: list[list[Any]]) -> Any:
+    """Pick the error that best explains an anyOf/oneOf failure: the branch that failed least."""
+    candidates = [branch for branch in branches if branch]
+    if not candidates:
+        return None
+    branch = min(candidates, key=len)
+    # The deepest error of that branch points closest to the real problem.
+    return max(branch, key=lambda error: len(error.instance_path))
+
+
+class PythonEngine:
+    """python-jsonschema, the reference implementation."""
+
+    def __init__(self, schemas: dict[str, dict[str, Any]]) -> None:
+        from jsonschema import Draft202012Validator, ValidationError, validators
+        from jsonschema import _utils as jsonschema_utils
+        from referencing import Registry
+        from referencing.jsonschema import DRAFT202012
+
+        def unevaluated_properties(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
+            # One error per undocumented key (upstream yields one error naming them all).
+            if value is not False or not validator.is_type(instance, "object"):
+                yield from Draft202012Validator.VALIDATORS[UNDOCUMENTED_KEYWORD](validator, value, instance, schema)
+                return
+            evaluated = jsonschema_utils.find_evaluated_property_keys_by_schema(validator, instance, schema)
+            for key in instance:
+                if key not in evaluated:
+                    yield ValidationError(f"undocumented property {key!r}", path=[key])
+
+        # Without $schema, jsonschema keeps our extended class when it descends into a referenced
+        # file (it would otherwise switch to the stock Draft202012Validator named by $schema).
+        schemas = {uri: {k: v for k, v in schema.items() if k != "$schema"} for uri, schema in schemas.items()}
+        self._schemas = schemas
+        self._cls = validators.extend(  # type: ignore[no-untyped-call]
+            Draft202012Validator, {UNDOCUMENTED_KEYWORD: unevaluated_properties}
+        )
+        self._registry: Any = Registry().with_resources(
+            (uri, DRAFT202012.create_resource(schema)) for uri, schema in schemas.items()
+        )
+        self._format_checker = Draft202012Validator.FORMAT_CHECKER
+        self._validators: dict[str, Any] = {}
+
+    def _validator(self, uri: str) -> Any:
+        if uri not in self._validators:
+            self._validators[uri] = self._cls(
+                self._schemas[uri], registry=self._registry, format_checker=self._format_checker
+            )
+        return self._validators[uri]
+
+    def is_valid(self, instance: Any, schema_uri: str) -> bool:
+        return bool(self._validator(schema_uri).is_valid(instance))
+
+    def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]:
+        from jsonschema.exceptions import best_match
+
+        found: list[Finding] = []
+        for error in self._validator(schema_uri).iter_errors(instance):
+            message = error.message
+            if error.context:
+                best = best_match(error.context)
+                if best is not None:
+                    message = f"{message}; best match: {best.message}"
+            location = locate(self._schemas, schema_uri, error.absolute_schema_path)
+            found.append(Finding(pointer_of(error.absolute_path), message, str(error.validator), location))
+            if max_errors and len(found) >= max_errors:
+                break
+        return found
+
+
+def get_engine(contract: Contract, profile: str, engine: str = "rs") -> RustEngine | PythonEngine:
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
+    schemas = policy_schemas(contract, profile)
+    factory = RustEngine if engine == "rs" else PythonEngine
+    built: RustEngine | PythonEngine = contract.cached(("engine", engine, profile), lambda: factory(schemas))
+    return built
+
+
+def split_findings(findings: list[Finding], response: str, profile: str, strict: bool) -> ValidationResult:
+    result = ValidationResult(response=response, profile=profile, strict=strict)
+    for finding in findings:
+        if finding.keyword == UNDOCUMENTED_KEYWORD and not strict:
+            result.warnings.append(finding)
+        else:
+            result.errors.append(finding)
+    return result
+
+
+def validate(
+    payload: Any,
+    response: str = "200",
+    profile: str = "default",
+    strict: bool = False,
+    *,
+    engine: str = "rs",
+    contract: Contract | None = None,
+    max_errors: int = 0,
+) -> ValidationResult:
+    """Validate one response body against the contract.
+
+    `response` is the status whose schema applies ("200", "400", "401", "429"); `profile` is
+    "default" or "8"; with `strict`, undocumented properties are errors instead of warnings.
+    """
+    contract = contract or load_contract()
+    schema_uri = contract.schema_for(str(response))
+    findings = get_engine(contract, profile, engine).findings(payload, schema_uri, max_errors)
+    return split_findings(findings, str(response), profile, strict)
