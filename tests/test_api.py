@@ -31,7 +31,7 @@ def test_warnings_and_strict(contract: Contract, engine: str) -> None:
     assert relaxed.valid
     assert [w.pointer for w in relaxed.warnings] == ["/license/license/information/grantedTo/phone"]
     strict = rc.validate(body, strict=True, engine=engine)
-    assert not strict.valid and strict.errors[0].keyword == "unevaluatedProperties"
+    assert not strict.valid and strict.errors[0].keyword == "additionalProperties"
 
 
 def test_profiles_are_policies_over_the_same_files(contract: Contract) -> None:
@@ -51,3 +51,39 @@ def test_unknown_response_or_profile_is_a_contract_error(contract: Contract) -> 
         rc.validate({}, "418")
     with pytest.raises(ContractError, match="no profile '9'"):
         rc.validate({}, profile="9")
+
+
+def test_closure_uses_unevaluated_properties_when_a_conditional_adds_properties() -> None:
+    from rc_licenses_contract.policy import close_objects
+
+    simple = {"type": "object", "properties": {"a": {}}, "if": {"properties": {"a": {"const": 1}}}}
+    close_objects(simple)
+    assert simple["additionalProperties"] is False
+    conditional = {"type": "object", "properties": {"a": {}}, "then": {"properties": {"b": {}}}}
+    close_objects(conditional)
+    assert conditional["unevaluatedProperties"] is False and "additionalProperties" not in conditional
+    free = {"type": "object", "properties": {"a": {}}, "additionalProperties": True}
+    close_objects(free)
+    assert "unevaluatedProperties" not in free
+
+
+@pytest.mark.parametrize("engine", ["rs", "jsonschema"])
+def test_undocumented_properties_under_unevaluated_closure(engine: str, tmp_path: object) -> None:
+    """Both closure keywords report one warning per undocumented key, at the key."""
+    from rc_licenses_contract.policy import close_objects
+    from rc_licenses_contract.validation import PythonEngine, RustEngine
+
+    uri = "https://example.test/schemas/x.json"
+    schema = {
+        "$id": uri,
+        "type": "object",
+        "properties": {"kind": {"type": "string"}},
+        "if": {"properties": {"kind": {"const": "x"}}},
+        "then": {"properties": {"extra": {"type": "integer"}}},
+    }
+    close_objects(schema)
+    assert schema["unevaluatedProperties"] is False
+    built = RustEngine({uri: schema}) if engine == "rs" else PythonEngine({uri: schema})
+    findings = built.findings({"kind": "x", "extra": 1, "foo": 1, "bar/baz": 2}, uri)
+    assert sorted(f.pointer for f in findings) == ["/bar~1baz", "/foo"]
+    assert {f.keyword for f in findings} == {"unevaluatedProperties"}

@@ -53,7 +53,67 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_root(lint)
     lint.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    validate = commands.add_parser(
+        "validate",
+        help="validate captured response bodies: JSON, JSON Lines, HAR, folders, stdin",
+        description="Validate captured licenses.info response bodies and locate every violation by JSON "
+        "pointer. Folders are searched recursively for *.json, *.jsonl, *.ndjson and *.har. In a HAR capture, "
+        "every entry whose URL path ends in the endpoint's path is checked against the schema of its status; "
+        "other entries are skipped and counted.",
+        epilog="examples:\n"
+        "  rc-licenses-contract validate body.json\n"
+        "  rc-licenses-contract validate --strict --profile 8 captures/\n"
+        "  rc-licenses-contract validate --response 401 unauthorized.json\n"
+        "  rc-licenses-contract validate --format junit --output report.xml dump.jsonl session.har\n"
+        "  curl -s ... | rc-licenses-contract validate -\n\n"
+        "exit codes: 0 every record valid (warnings allowed unless --strict); 1 a violation, an unreadable\n"
+        "record, or no record at all; 2 usage error (unknown option, a path that does not exist).\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, or - for standard input")
+    validate.add_argument(
+        "--response",
+        default="200",
+        choices=["200", "400", "401", "429"],
+        help="which response a bare body is (default 200); HAR entries use their recorded status",
+    )
+    validate.add_argument("--profile", default="default", choices=["default", "8"], help="server-version profile")
+    validate.add_argument("--strict", action="store_true", help="undocumented properties are errors, not warnings")
+    validate.add_argument("--format", default="text", choices=["text", "json", "junit"], help="report format")
+    validate.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report here, not stdout")
+    validate.add_argument(
+        "-j", "--jobs", type=_positive_int, default=0, metavar="N", help="processes (default: all cores)"
+    )
+    validate.add_argument(
+        "--max-errors", type=_positive_int, default=0, metavar="N", help="report at most N errors per record"
+    )
+    validate.add_argument(
+        "--engine", default="rs", choices=["rs", "jsonschema"], help="rs (fast, default) or jsonschema (reference)"
+    )
+    validate.add_argument(
+        "--input-format",
+        default="auto",
+        choices=["auto", "json", "jsonl", "har"],
+        help="how to read files and stdin (default: by extension; stdin is sniffed)",
+    )
+    validate.add_argument(
+        "--color", default="auto", choices=["auto", "always", "never"], help="colour (honours NO_COLOR)"
+    )
+    loudness = validate.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", action="store_true", help="errors only: no warnings, no summary")
+    loudness.add_argument("-v", "--verbose", action="store_true", help="also list valid records")
+    _add_root(validate)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands import run_lint
 
             return run_lint(args)
+        if args.command == "validate":
+            from .commands import run_validate
+
+            return run_validate(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -18,6 +18,7 @@ from .loader import (
     read_schema_files,
     resolve_pointer,
 )
+from .policy import UNDOCUMENTED_KEYWORDS
 
 SCHEMA_BASE_PATH = "schemas/"
 REQUIRED_SCHEMA_KEYS = ("$schema", "$id", "title", "description", "required")
@@ -93,14 +94,16 @@ def _schema_problems(root: Path) -> Iterator[Problem]:
         for pointer, _ in _reserved_keywords(schema):
             yield Problem(
                 f"{path}::{pointer}",
-                "unevaluatedProperties: false is reserved for the strictness policy; use additionalProperties",
+                "additionalProperties/unevaluatedProperties false is reserved for the strictness policy; "
+                "forbid a named property with `not: {}` instead",
             )
 
 
 def _reserved_keywords(node: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
     if isinstance(node, dict):
-        if node.get("unevaluatedProperties") is False:
-            yield f"{pointer}/unevaluatedProperties", node
+        for keyword in UNDOCUMENTED_KEYWORDS:
+            if node.get(keyword) is False:
+                yield f"{pointer}/{keyword}", node
         for key, value in node.items():
             yield from _reserved_keywords(value, f"{pointer}/{key}")
     elif isinstance(node, list):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .loader import Contract, escape, join_uri, load_contract, resolve_pointer
-from .policy import UNDOCUMENTED_KEYWORD, policy_schemas
+from .policy import UNDOCUMENTED_KEYWORDS, policy_schemas
 
 ENGINES = ("rs", "jsonschema")
 
@@ -65,8 +65,8 @@ def pointer_of(path: Iterable[str | int]) -> str:
     return "".join(f"/{escape(str(part))}" for part in path)
 
 
-def undocumented(pointer: str, key: str, location: str) -> Finding:
-    return Finding(f"{pointer}/{escape(key)}", f"undocumented property {key!r}", UNDOCUMENTED_KEYWORD, location)
+def undocumented(pointer: str, key: str, keyword: str, location: str) -> Finding:
+    return Finding(f"{pointer}/{escape(key)}", f"undocumented property {key!r}", keyword, location)
 
 
 def locate(schemas: dict[str, dict[str, Any]], base: str, path: Iterable[str | int]) -> str:
@@ -134,9 +134,9 @@ class RustEngine:
         pointer = pointer_of(error.instance_path)
         keyword = error.kind.name
         location = error.absolute_keyword_location or locate(self._schemas, schema_uri, error.schema_path)
-        if keyword == UNDOCUMENTED_KEYWORD:
+        if keyword in UNDOCUMENTED_KEYWORDS:
             for key in error.kind.unexpected:
-                yield undocumented(pointer, key, location)
+                yield undocumented(pointer, key, keyword, location)
             return
         message = error.message
         context = getattr(error.kind, "context", None)
@@ -166,22 +166,36 @@ class PythonEngine:
         from referencing import Registry
         from referencing.jsonschema import DRAFT202012
 
-        def unevaluated_properties(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        def per_key(keyword: str, extras: Any) -> Any:
             # One error per undocumented key (upstream yields one error naming them all).
-            if value is not False or not validator.is_type(instance, "object"):
-                yield from Draft202012Validator.VALIDATORS[UNDOCUMENTED_KEYWORD](validator, value, instance, schema)
-                return
-            evaluated = jsonschema_utils.find_evaluated_property_keys_by_schema(validator, instance, schema)
-            for key in instance:
-                if key not in evaluated:
+            original = Draft202012Validator.VALIDATORS[keyword]
+
+            def check(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
+                if value is not False or not validator.is_type(instance, "object"):
+                    yield from original(validator, value, instance, schema)
+                    return
+                for key in extras(validator, instance, schema):
                     yield ValidationError(f"undocumented property {key!r}", path=[key])
 
+            return check
+
+        def unevaluated(validator: Any, instance: Any, schema: Any) -> list[str]:
+            evaluated = jsonschema_utils.find_evaluated_property_keys_by_schema(validator, instance, schema)
+            return [key for key in instance if key not in evaluated]
+
+        def additional(validator: Any, instance: Any, schema: Any) -> list[str]:
+            return list(jsonschema_utils.find_additional_properties(instance, schema))
+
+        keywords = {
+            "unevaluatedProperties": per_key("unevaluatedProperties", unevaluated),
+            "additionalProperties": per_key("additionalProperties", additional),
+        }
         # Without $schema, jsonschema keeps our extended class when it descends into a referenced
         # file (it would otherwise switch to the stock Draft202012Validator named by $schema).
         schemas = {uri: {k: v for k, v in schema.items() if k != "$schema"} for uri, schema in schemas.items()}
         self._schemas = schemas
         self._cls = validators.extend(  # type: ignore[no-untyped-call]
-            Draft202012Validator, {UNDOCUMENTED_KEYWORD: unevaluated_properties}
+            Draft202012Validator, keywords
         )
         self._registry: Any = Registry().with_resources(
             (uri, DRAFT202012.create_resource(schema)) for uri, schema in schemas.items()
@@ -228,7 +242,7 @@ def get_engine(contract: Contract, profile: str, engine: str = "rs") -> RustEngi
 def split_findings(findings: list[Finding], response: str, profile: str, strict: bool) -> ValidationResult:
     result = ValidationResult(response=response, profile=profile, strict=strict)
     for finding in findings:
-        if finding.keyword == UNDOCUMENTED_KEYWORD and not strict:
+        if finding.keyword in UNDOCUMENTED_KEYWORDS and not strict:
             result.warnings.append(finding)
         else:
             result.errors.append(finding)

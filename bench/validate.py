@@ -1,0 +1,174 @@
+"""Benchmark `rc-licenses-contract validate` against baselines measured in the same run.
+
+Prints wall times and ratios for:
+- the floor: a Python process that only parses each line of the JSON Lines file with orjson;
+- our CLI with --jobs 1 and with all cores, on 100,000 realistic records (about 1% invalid);
+- the pure-Python jsonschema engine on a subset;
+- check-jsonschema against our CLI on the same 1,000 separate files;
+- peak memory on a large JSON Lines file (--big-mb, default 2048 MB; 0 skips it).
+
+Targets on a 2-core machine: --jobs 1 within 2.0x the floor, all cores within 1.2x, 1,000 files at
+least 10x faster than check-jsonschema, peak memory under 200 MB on a multi-gigabyte file.
+
+    python bench/validate.py [--records 100000] [--big-mb 2048]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import BIN, REPO, peak_rss_mb, row, timed
+
+CLI = [str(BIN / "rc-licenses-contract"), "validate", "-q"]
+
+
+def realistic_bodies(count: int, seed: int = 7, distinct: bool = False) -> list[bytes]:
+    """Bodies as servers send them (compact), varied like a capture: callers, usage values, a few breaks.
+
+    A real capture repeats the same body many times; with `distinct`, every body differs (a random tag
+    colour), which defeats validate's memory of bodies already proven valid.
+    """
+    rng = random.Random(seed)
+    examples = {p.stem: json.loads(p.read_text())["value"] for p in (REPO / "contracts" / "examples").glob("*.json")}
+    templates = [
+        examples[n]
+        for n in (
+            "seed-trial-6x",
+            "load-values-6x",
+            "enterprise-8x",
+            "unprivileged-8x",
+            "privileged-no-license-8x",
+            "cloud-announcement-8x",
+        )
+    ]
+    out = []
+    for index in range(count):
+        body = copy.deepcopy(rng.choice(templates))
+        limits = body["license"]["limits"]
+        for entry in limits.values():
+            if "value" in entry or rng.random() < 0.3:
+                entry["value"] = rng.randint(0, 500)
+        if limits and not all("value" in e for e in limits.values()):
+            for entry in limits.values():
+                entry.pop("value", None)
+        if distinct:
+            body["license"]["tags"] = [{"name": "Enterprise", "color": f"#{rng.randrange(1 << 24):06X}"}]
+        if index % 100 == 37:  # about 1% invalid
+            body["license"]["trial"] = "yes"
+        out.append(orjson.dumps(body))
+    return out
+
+
+def write_jsonl(path: Path, bodies: list[bytes]) -> None:
+    with path.open("wb") as handle:
+        for body in bodies:
+            handle.write(body + b"\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--subset", type=int, default=2_000, help="records for the jsonschema engine")
+    parser.add_argument("--files", type=int, default=1_000)
+    parser.add_argument("--big-mb", type=int, default=2048, help="size of the memory test file; 0 skips it")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
+    try:
+        bodies = realistic_bodies(args.records)
+        data = work / "records.jsonl"
+        write_jsonl(data, bodies)
+        size_mb = data.stat().st_size / 1e6
+        share = len(set(bodies)) / len(bodies)
+        print(
+            f"{args.records:,} records ({share:.0%} distinct bodies), {size_mb:.0f} MB of JSON Lines; "
+            f"{sys.platform}, Python {sys.version.split()[0]}, {os.cpu_count()} cores"
+        )
+
+        floor_code = "import orjson,sys\nfor line in open(sys.argv[1],'rb'):\n    orjson.loads(line)\n"
+        floor, _ = timed([sys.executable, "-c", floor_code, str(data)], repeat=3)
+        jobs1, code1 = timed([*CLI, "--jobs", "1", str(data)], repeat=3)
+        alljobs, code2 = timed([*CLI, str(data)], repeat=3)
+        print()
+        print(row("orjson parse-only process (floor)", floor, floor))
+        print(row("validate --jobs 1", jobs1, floor, f"exit {code1}; target <= 2.0x"))
+        print(row("validate (all cores)", alljobs, floor, f"exit {code2}; target <= 1.2x"))
+
+        distinct = work / "distinct.jsonl"
+        write_jsonl(distinct, realistic_bodies(args.records, distinct=True))
+        floor_d, _ = timed([sys.executable, "-c", floor_code, str(distinct)], repeat=3)
+        jobs1_d, _ = timed([*CLI, "--jobs", "1", str(distinct)], repeat=3)
+        all_d, _ = timed([*CLI, str(distinct)], repeat=3)
+        print(row("every body distinct: orjson parse-only (floor)", floor_d, floor_d))
+        print(row("every body distinct: validate --jobs 1", jobs1_d, floor_d, "no repeats to remember"))
+        print(row("every body distinct: validate (all cores)", all_d, floor_d))
+        distinct.unlink()
+
+        subset = work / "subset.jsonl"
+        write_jsonl(subset, bodies[: args.subset])
+        rs_subset, _ = timed([*CLI, "--jobs", "1", str(subset)], repeat=3)
+        py_subset, _ = timed([*CLI, "--jobs", "1", "--engine", "jsonschema", str(subset)])
+        print(row(f"validate --engine rs, {args.subset:,} records", rs_subset, rs_subset))
+        print(row(f"validate --engine jsonschema, {args.subset:,} records", py_subset, rs_subset, "the reference"))
+
+        files = work / "files"
+        files.mkdir()
+        for index, body in enumerate(bodies[: args.files]):
+            (files / f"body-{index:04d}.json").write_bytes(body)
+        schema = work / "bundled-schema.json"
+        schema.write_text(json.dumps(compound_schema()))
+        names = sorted(str(p) for p in files.iterdir())
+        ours, _ = timed([*CLI, str(files)], repeat=3)
+        theirs, _ = timed([str(BIN / "check-jsonschema"), "--schemafile", str(schema), *names])
+        print(row(f"check-jsonschema, {args.files:,} files", theirs, ours))
+        print(
+            row(f"validate, the same {args.files:,} files", ours, ours, f"{theirs / ours:.1f}x faster; target >= 10x")
+        )
+
+        if args.big_mb:
+            big = work / "big.jsonl"
+            with big.open("wb") as handle:
+                block = b"".join(body + b"\n" for body in bodies)
+                while handle.tell() < args.big_mb * 1e6:
+                    handle.write(block)
+            data.unlink()
+            rss1, _ = peak_rss_mb([*CLI, "--jobs", "1", str(big)])
+            rss_all, _ = peak_rss_mb([*CLI, str(big)])
+            size = big.stat().st_size / 1e9
+            print(
+                f"\npeak memory on {size:.1f} GB of JSON Lines: --jobs 1 {rss1:.0f} MB, all cores {rss_all:.0f} MB "
+                "(largest process; target < 200 MB)"
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def compound_schema() -> dict[str, object]:
+    """The 200 schema as one self-contained compound document, for tools that fetch $refs by URL."""
+    sys.path.insert(0, str(REPO / "src"))
+    from rc_licenses_contract.loader import load_contract
+    from rc_licenses_contract.policy import policy_schemas
+
+    contract = load_contract(REPO)
+    schemas = policy_schemas(contract, "default")
+    root = contract.schema_for("200")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": root,
+        "$defs": {uri.rsplit("/", 1)[1]: schema for uri, schema in schemas.items()},
+    }
+
+
+if __name__ == "__main__":
+    main()
