@@ -103,7 +103,62 @@ def build_parser() -> argparse.ArgumentParser:
     loudness.add_argument("-q", "--quiet", action="store_true", help="errors only: no warnings, no summary")
     loudness.add_argument("-v", "--verbose", action="store_true", help="also list valid records")
     _add_root(validate)
+
+    mock = commands.add_parser(
+        "mock",
+        help="serve a faithful, steerable stand-in for a Rocket.Chat workspace",
+        description="Serve GET /api/v1/licenses.info (and GET /api/info) as a Rocket.Chat server does: "
+        "authentication, permission-shaped bodies, loadValues, query validation, the rate limiter and the "
+        "version-specific error forms. Every answer is built from the contract's data. Steer single requests "
+        "with the header `Prefer: scenario=NAME, version=6|7|8, code=200|400|401|429, fault=NAME, dynamic=true`.",
+        epilog="examples:\n"
+        "  rc-licenses-contract mock\n"
+        "  rc-licenses-contract mock --scenario community --server-version 6 --port 3100\n"
+        "  rc-licenses-contract mock --fault wrong-type\n"
+        "  rc-licenses-contract mock --list-faults\n"
+        "  curl -H 'X-User-Id: rc-demo-admin' -H 'X-Auth-Token: demo-admin-token' \\\n"
+        "       -H 'Prefer: scenario=expired' http://127.0.0.1:3000/api/v1/licenses.info\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_mock_options(mock)
+    mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    mock.add_argument("--port", type=int, default=3000, help="port (default 3000; 0 picks a free one)")
+    mock.add_argument(
+        "--users", type=Path, metavar="FILE", help="users and tokens (default: contracts/mock/users.json)"
+    )
+    mock.add_argument("--list-faults", action="store_true", help="list the fault modes and exit")
+    mock.add_argument("--list-scenarios", action="store_true", help="list the workspace scenarios and exit")
+    _add_root(mock)
     return parser
+
+
+def add_mock_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `mock` and `gate --mock`."""
+    parser.add_argument("--scenario", default="enterprise-trial", metavar="NAME", help="workspace scenario")
+    parser.add_argument("--server-version", choices=["6", "7", "8"], default=None, help="server version to act as")
+    parser.add_argument("--fault", metavar="NAME", help="break the contract in one way (see mock --list-faults)")
+    parser.add_argument("--fault-delay", type=float, default=3.0, metavar="SECONDS", help="delay of the slow fault")
+    parser.add_argument(
+        "--mock-rate-limit",
+        dest="mock_rate_limit",
+        metavar="N/SECONDS",
+        type=_rate,
+        default=(10, 60.0),
+        help="the mock's rate limiter (default 10/60)",
+    )
+    parser.add_argument("--no-rate-limit", action="store_true", help="turn the mock's rate limiter off")
+    parser.add_argument("--seed", type=int, default=0, help="seed for anything random (default 0)")
+
+
+def _rate(text: str) -> tuple[int, float]:
+    calls, _, seconds = text.partition("/")
+    try:
+        parsed = int(calls), float(seconds or "60")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not N/SECONDS, e.g. 10/60") from None
+    if parsed[0] < 1 or parsed[1] <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: both numbers must be positive")
+    return parsed
 
 
 def _positive_int(text: str) -> int:
@@ -123,6 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands import run_lint
 
             return run_lint(args)
+        if args.command == "mock":
+            from .commands import run_mock
+
+            return run_mock(args)
         if args.command == "validate":
             from .commands import run_validate
 

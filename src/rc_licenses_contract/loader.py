@@ -272,3 +272,20 @@ def join_uri(base: str, ref: str) -> tuple[str, str]:
     target = urljoin(base, ref)
     split = urlsplit(target)
     return target.split("#", 1)[0], split.fragment
+
+
+def resolve_data(node: Json, base: Path) -> Json:
+    """Resolve {"$ref": "file.json#/pointer"} nodes in contract data, relative to `base` (a file)."""
+    if isinstance(node, dict):
+        if set(node) == {"$ref"} and isinstance(node["$ref"], str):
+            file_part, _, fragment = node["$ref"].partition("#")
+            target = (base.parent / file_part).resolve() if file_part else base
+            try:
+                value = resolve_pointer(read_json(target), fragment)
+            except (KeyError, IndexError, ValueError, TypeError):
+                raise ContractError(str(base), f"$ref {node['$ref']!r} does not resolve") from None
+            return resolve_data(value, target)
+        return {key: resolve_data(value, base) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve_data(value, base) for value in node]
+    return node

@@ -1,0 +1,292 @@
+"""The mock Rocket.Chat workspace: a Starlette app that answers licenses.info as the server does.
+
+Steering, per request, with the `Prefer` header (like Prism's):
+    Prefer: scenario=community, version=6, code=401, fault=wrong-type, dynamic=true
+- scenario: a workspace scenario (contracts/scenarios/NAME.json)
+- version: 6, 7 or 8, the server version whose body shapes and error forms are used
+- code: 200, 400, 401 or 429, answered with that status's canonical body
+- fault: break the contract in one way (see faults.py, or `mock --list-faults`)
+- dynamic: true, for random current usage values (seeded by --seed)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..errors import ContractError
+from ..loader import Contract, load_contract
+from .faults import FAULTS, Reply
+from .model import (
+    BYPASS,
+    GLOBAL_KINDS,
+    PRIVILEGED,
+    VERSIONS,
+    Scenario,
+    User,
+    bad_request_body,
+    license_info,
+    load_scenarios,
+    load_users,
+    too_many_requests_body,
+    unauthorized_body,
+)
+
+STEERING_HEADER = "prefer"
+SERVER_VERSIONS = {"6": "6.13.1", "7": "7.10.4", "8": "8.8.1"}
+BOOLEAN_SPELLINGS = {"true": True, "false": False}
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
+ANONYMOUS = User(name="anonymous", user_id="", auth_token="")
+NO_AUTH_USER = User(name="no-auth", user_id="", auth_token="")  # what the no-auth fault lets in
+
+
+@dataclass
+class MockConfig:
+    scenario: str = "enterprise-trial"
+    server_version: str = "8"
+    rate_limit: tuple[int, float] | None = (10, 60.0)  # calls per window of seconds; None: off
+    fault: str | None = None
+    fault_delay: float = 3.0
+    seed: int = 0
+    users_file: Path | None = None
+    root: Path | None = None
+
+
+@dataclass
+class Window:
+    reset_ms: int
+    count: int = 0
+
+
+@dataclass
+class MockState:
+    config: MockConfig
+    contract: Contract
+    scenarios: dict[str, Scenario]
+    users: dict[tuple[str, str], User]
+    random: random.Random
+    windows: dict[tuple[str, str], Window] = field(default_factory=dict)
+    bodies: dict[tuple[Any, ...], bytes] = field(default_factory=dict)
+
+    @property
+    def demo_users(self) -> list[User]:
+        return list(self.users.values())
+
+
+def build_state(config: MockConfig) -> MockState:
+    contract = load_contract(config.root)
+    scenarios = load_scenarios(contract)
+    if config.scenario not in scenarios:
+        raise ContractError("--scenario", f"unknown scenario {config.scenario!r} (known: {', '.join(scenarios)})")
+    if config.server_version not in VERSIONS:
+        raise ContractError("--server-version", f"must be one of {', '.join(VERSIONS)}")
+    if config.fault is not None and config.fault not in FAULTS:
+        raise ContractError("--fault", f"unknown fault {config.fault!r} (see --list-faults)")
+    users_file = config.users_file or contract.contracts_dir / "mock" / "users.json"
+    return MockState(config, contract, scenarios, load_users(users_file), random.Random(config.seed))
+
+
+class SteeringError(ValueError):
+    pass
+
+
+def parse_prefer(header: str, state: MockState) -> dict[str, str]:
+    choices: dict[str, str] = {}
+    for part in header.replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        key, _, value = part.strip().partition("=")
+        key, value = key.strip().lower(), value.strip().strip('"')
+        allowed: dict[str, Any] = {
+            "scenario": state.scenarios,
+            "version": VERSIONS,
+            "code": ("200", "400", "401", "429"),
+            "fault": FAULTS,
+            "dynamic": ("true", "false"),
+        }
+        if key not in allowed:
+            raise SteeringError(f"Prefer: unknown preference {key!r} (use {', '.join(allowed)})")
+        if value not in allowed[key]:
+            raise SteeringError(f"Prefer: {key}={value!r} is not one of {', '.join(allowed[key])}")
+        choices[key] = value
+    return choices
+
+
+def json_reply(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status, headers, media_type="application/json")
+
+
+class MockServer:
+    def __init__(self, state: MockState) -> None:
+        self.state = state
+
+    # --- the steps of the real router, in its order: rate limit, authentication, query validation
+    def _authenticate(self, request: Request) -> User | None:
+        token = request.headers.get("x-auth-token")
+        user_id = request.headers.get("x-user-id")
+        if not token or not user_id:
+            return None
+        return self.state.users.get((user_id, token))
+
+    def _rate_limit(self, request: Request, user: User | None, headers: dict[str, str]) -> int | None:
+        """Count the call; return the seconds to wait when the limit is exceeded."""
+        limit = self.state.config.rate_limit
+        if limit is None or (user is not None and user.can(BYPASS)):
+            return None
+        calls, seconds = limit
+        now_ms = int(time.time() * 1000)
+        key = (request.client.host if request.client else "unknown", request.scope["path"])
+        window = self.state.windows.get(key)
+        if window is None or now_ms >= window.reset_ms:
+            window = self.state.windows[key] = Window(reset_ms=now_ms + int(seconds * 1000))
+        window.count += 1
+        headers["X-RateLimit-Limit"] = str(calls)
+        headers["X-RateLimit-Remaining"] = str(max(0, calls - window.count))
+        headers["X-RateLimit-Reset"] = str(window.reset_ms)
+        if window.count > calls:
+            return max(1, math.ceil((window.reset_ms - now_ms) / 1000))
+        return None
+
+    @staticmethod
+    def _query_problem(request: Request, lenient: bool) -> tuple[str | None, bool]:
+        """Validate the query as the route does; return (problem, loadValues)."""
+        if not request.scope["query_string"]:
+            return None, False
+        items = request.query_params.multi_items()
+        names = [name for name, _ in items]
+        unknown = [name for name in names if name != "loadValues"]
+        values = [value for name, value in items if name == "loadValues"]
+        if lenient:
+            return None, values[-1:] == ["true"]
+        if unknown:
+            return "must NOT have additional properties", False
+        if len(values) > 1:
+            return "must be string", False
+        if values and values[0] not in BOOLEAN_SPELLINGS:
+            return "must be equal to one of the allowed values", False
+        return None, bool(values) and BOOLEAN_SPELLINGS[values[0]]
+
+    def _body_200(self, scenario: Scenario, version: str, user: User, load_values: bool, dynamic: bool) -> Any:
+        if dynamic:
+            usage = {kind: self.state.random.randint(0, 2000) for kind in GLOBAL_KINDS}
+            return license_info(scenario, version, user, load_values, usage)
+        key = (scenario.name, version, user.permissions, load_values)
+        cached = self.state.bodies.get(key)
+        if cached is None:
+            cached = self.state.bodies[key] = orjson.dumps(license_info(scenario, version, user, load_values))
+        return cached
+
+    async def licenses_info(self, request: Request) -> Response:
+        state = self.state
+        try:
+            prefer = parse_prefer(request.headers.get(STEERING_HEADER, ""), state)
+        except SteeringError as exc:
+            return json_reply(400, {"success": False, "error": str(exc), "errorType": "error-invalid-params"})
+        version = prefer.get("version", state.config.server_version)
+        scenario = state.scenarios[prefer.get("scenario", state.config.scenario)]
+        fault_name = prefer.get("fault", state.config.fault)
+        headers: dict[str, str] = {}
+        if version == "8":
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
+        user = self._authenticate(request)
+        reply = self._decide(request, prefer, version, scenario, fault_name, user, headers)
+        fault = FAULTS.get(fault_name) if fault_name else None
+        if fault is not None and fault.rewrite is not None:
+            if isinstance(reply.body, bytes) and reply.media_type == "application/json":
+                reply.body = orjson.loads(reply.body)
+            context = {"fault_delay": state.config.fault_delay, "full_license": scenario.license}
+            reply = fault.rewrite(reply, context)
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        return Response(reply.content(), reply.status, reply.headers, media_type=reply.media_type)
+
+    def _decide(
+        self,
+        request: Request,
+        prefer: dict[str, str],
+        version: str,
+        scenario: Scenario,
+        fault: str | None,
+        user: User | None,
+        headers: dict[str, str],
+    ) -> Reply:
+        if fault == "validate-before-auth":
+            problem, _ = self._query_problem(request, lenient=False)
+            if problem:
+                return Reply(400, bad_request_body(version, problem), headers)
+        wait = self._rate_limit(request, user, headers)
+        code = prefer.get("code")
+        if wait is not None or code == "429":
+            return Reply(429, too_many_requests_body(wait or 60), headers)
+        if user is None and fault == "no-auth":
+            user = NO_AUTH_USER
+        if user is None or code == "401":
+            return Reply(401, unauthorized_body(version), headers)
+        problem, load_values = self._query_problem(request, lenient=fault == "ignore-unknown-params")
+        if problem or code == "400":
+            return Reply(400, bad_request_body(version, problem or "must NOT have additional properties"), headers)
+        if fault == "permission-403" and not user.can(PRIVILEGED):
+            return Reply(
+                403,
+                {
+                    "success": False,
+                    "error": "User does not have the permissions required for this action [error-unauthorized]",
+                },
+                headers,
+            )
+        body = self._body_200(scenario, version, user, load_values, prefer.get("dynamic") == "true")
+        return Reply(200, body, headers)
+
+    async def server_info(self, request: Request) -> Response:
+        version = parse_prefer(request.headers.get(STEERING_HEADER, ""), self.state).get(
+            "version", self.state.config.server_version
+        )
+        if self._authenticate(request) is None:
+            return json_reply(200, {"success": True})
+        return json_reply(200, {"version": SERVER_VERSIONS[version], "success": True})
+
+    async def dispatch(self, request: Request) -> Response:
+        path = request.scope["path"]  # not request.url: building a URL object costs more than the answer
+        handler = {self.state.contract.path: self.licenses_info, "/api/info": self.server_info}.get(path)
+        if handler is None:
+            return json_reply(404, {"success": False, "error": f"Not found: {path}"})
+        if request.method not in ("GET", "HEAD"):
+            return json_reply(
+                405, {"success": False, "error": f"Method {request.method} not allowed"}, {"Allow": "GET"}
+            )
+        try:
+            return await handler(request)
+        except SteeringError as exc:
+            return json_reply(400, {"success": False, "error": str(exc), "errorType": "error-invalid-params"})
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return json_reply(
+        exc.status_code, {"success": False, "error": exc.detail}, {"Allow": "GET"} if exc.status_code == 405 else None
+    )
+
+
+def create_app(config: MockConfig | None = None) -> Starlette:
+    """The ASGI app; also usable in-process (e.g. with httpx's ASGI transport or Schemathesis)."""
+    state = build_state(config or MockConfig())
+    server = MockServer(state)
+    app = Starlette(
+        routes=[Route("/{path:path}", server.dispatch, methods=ALL_METHODS)],
+        exception_handlers={HTTPException: _http_error},  # Starlette's own 404/405, as JSON
+    )
+    app.state.mock = state
+    return app

@@ -1,0 +1,189 @@
+"""What a Rocket.Chat server computes for licenses.info, from a workspace scenario.
+
+Follows ee/packages/license's getInfo: the caller's permissions shape the body, an expired or
+invalid license is reported like none, and the server version decides which members exist.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..cases import apply_patch
+from ..errors import ContractError
+from ..jsonio import read_json
+from ..loader import Contract, resolve_data
+
+LIMIT_KINDS = ("activeUsers", "guestUsers", "roomsPerGuest", "privateApps", "marketplaceApps", "monthlyActiveContacts")
+GLOBAL_KINDS = tuple(kind for kind in LIMIT_KINDS if kind != "roomsPerGuest")
+UNLICENSED_MAX = {"privateApps": 3, "marketplaceApps": 5}
+PREVENTING = ("prevent_action", "prevent_installation")
+VERSIONS = ("6", "7", "8")
+PRIVILEGED, MANAGE_CLOUD, BYPASS = "view-privileged-setting", "manage-cloud", "api-bypass-rate-limit"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    license: dict[str, Any] | None
+    valid: bool
+    usage: dict[str, int]
+    announcement: dict[str, Any] | None = None
+
+    @property
+    def has_valid_license(self) -> bool:
+        return self.license is not None and self.valid
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    user_id: str
+    auth_token: str
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    description: str = ""
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def load_scenarios(contract: Contract) -> dict[str, Scenario]:
+    scenarios: dict[str, Scenario] = {}
+    for path in sorted((contract.contracts_dir / "scenarios").glob("*.json")):
+        data = resolve_data(read_json(path), path)
+        license_ = data.get("license")
+        if license_ is not None and data.get("patch"):
+            license_ = apply_patch(license_, data["patch"])
+        scenarios[path.stem] = Scenario(
+            name=path.stem,
+            description=data.get("description", ""),
+            license=license_,
+            valid=bool(data.get("valid", True)),
+            usage={kind: int(data.get("usage", {}).get(kind, 0)) for kind in GLOBAL_KINDS},
+            announcement=data.get("announcement"),
+        )
+    if not scenarios:
+        raise ContractError(str(contract.contracts_dir / "scenarios"), "no scenarios")
+    return scenarios
+
+
+def load_users(path: Path) -> dict[tuple[str, str], User]:
+    """Users keyed by (X-User-Id, X-Auth-Token)."""
+    data = read_json(path)
+    users: dict[tuple[str, str], User] = {}
+    for index, entry in enumerate(data.get("users", []) if isinstance(data, dict) else []):
+        try:
+            user = User(
+                name=str(entry["name"]),
+                user_id=str(entry["userId"]),
+                auth_token=str(entry["authToken"]),
+                permissions=frozenset(entry.get("permissions", [])),
+                description=str(entry.get("description", "")),
+            )
+        except (KeyError, TypeError):
+            raise ContractError(f"{path}::/users/{index}", "a user needs name, userId and authToken") from None
+        users[(user.user_id, user.auth_token)] = user
+    if not users:
+        raise ContractError(str(path), "no users")
+    return users
+
+
+def parse_time(value: str) -> datetime:
+    """RFC 3339 to datetime; nanosecond fractions are cut to microseconds (datetime's resolution)."""
+    text = value.replace("Z", "+00:00").replace("z", "+00:00")
+    if "." in text:
+        head, _, tail = text.partition(".")
+        digits = len(tail) - len(tail.lstrip("0123456789"))
+        text = f"{head}.{tail[: min(digits, 6)]}{tail[digits:]}"
+    return datetime.fromisoformat(text)
+
+
+def in_period(period: dict[str, Any], now: datetime) -> bool:
+    start, end = period.get("validFrom"), period.get("validUntil")
+    return (start is None or parse_time(start) <= now) and (end is None or now <= parse_time(end))
+
+
+def disabled_modules(license_: dict[str, Any], now: datetime | None = None) -> set[str]:
+    """Modules switched off by a disable_modules period that is not in force now."""
+    now = now or datetime.now(UTC)
+    disabled: set[str] = set()
+    for period in license_.get("validation", {}).get("validPeriods", []):
+        if period.get("invalidBehavior") == "disable_modules" and not in_period(period, now):
+            disabled.update(period.get("modules", []))
+    return disabled
+
+
+def max_limit(license_: dict[str, Any] | None, kind: str) -> int:
+    if license_ is None:
+        return UNLICENSED_MAX.get(kind, -1)
+    rules = license_.get("limits", {}).get(kind) or []
+    return min((int(rule["max"]) for rule in rules), default=-1)
+
+
+def prevented(license_: dict[str, Any] | None, kind: str, usage: dict[str, int]) -> bool:
+    if license_ is None or kind not in usage:
+        return False
+    for rule in license_.get("limits", {}).get(kind) or []:
+        if rule.get("behavior") in PREVENTING and rule["max"] != -1 and usage[kind] >= rule["max"]:
+            return True
+    return False
+
+
+def license_info(
+    scenario: Scenario, version: str, user: User, load_values: bool, usage: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The 200 body the given server version sends this caller."""
+    usage = usage or scenario.usage
+    license_ = scenario.license if scenario.has_valid_license else None
+    privileged = user.can(PRIVILEGED)
+    off = disabled_modules(license_) if license_ else set()
+    granted = [m for m in (license_ or {}).get("grantedModules", []) if m["module"] not in off]
+    info: dict[str, Any] = {}
+    if license_ is not None and privileged:
+        info["license"] = copy.deepcopy(license_)
+    info["activeModules"] = [m["module"] for m in granted]
+    if version != "6":
+        info["externalModules"] = [{"module": m["module"], "external": True} for m in granted if m.get("external")]
+    info["preventedActions"] = {kind: prevented(license_, kind, usage) for kind in LIMIT_KINDS}
+    limits: dict[str, Any] = {}
+    if privileged:
+        for kind in GLOBAL_KINDS:
+            limits[kind] = {"max": max_limit(license_, kind)}
+            if load_values:
+                limits[kind]["value"] = usage[kind]
+    info["limits"] = limits
+    info["tags"] = copy.deepcopy((license_ or {}).get("information", {}).get("tags", []))
+    info["trial"] = bool((license_ or {}).get("information", {}).get("trial", False))
+    if version == "8":
+        info["hasValidLicense"] = license_ is not None
+    body: dict[str, Any] = {"license": info, "success": True}
+    if version != "6" and scenario.announcement is not None and user.can(MANAGE_CLOUD):
+        body["cloudSyncAnnouncement"] = copy.deepcopy(scenario.announcement)
+    return body
+
+
+UNAUTHORIZED_MESSAGE = "You must be logged in to do this."
+
+
+def unauthorized_body(version: str) -> dict[str, Any]:
+    if version == "6":
+        return {"status": "error", "message": UNAUTHORIZED_MESSAGE}
+    return {"success": False, "status": "error", "message": UNAUTHORIZED_MESSAGE, "error": UNAUTHORIZED_MESSAGE}
+
+
+def bad_request_body(version: str, reason: str) -> dict[str, Any]:
+    if version == "8":
+        return {"success": False, "error": reason, "errorType": "error-invalid-params"}
+    return {"success": False, "error": f"{reason} [invalid-params]", "errorType": "invalid-params"}
+
+
+def too_many_requests_body(wait_seconds: int) -> dict[str, Any]:
+    return {
+        "success": False,
+        "error": "Error, too many requests. Please slow down. You must wait "
+        f"{wait_seconds} seconds before trying this endpoint again. [error-too-many-requests]",
+    }

@@ -1,0 +1,367 @@
+"""The mock behaves like the server and serves only bodies that pass our own schemas."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from rc_licenses_contract.loader import Contract
+from rc_licenses_contract.mock.app import MockConfig
+from rc_licenses_contract.mock.faults import FAULTS
+from rc_licenses_contract.mock.model import load_scenarios
+from rc_licenses_contract.mock.runner import running_mock
+from rc_licenses_contract.validation import validate
+
+from .conftest import REPO, cli_env
+from .mockutil import PATH, USERS, auth, get
+
+
+@pytest.fixture(scope="module")
+def unlimited() -> Iterator[str]:
+    with running_mock(MockConfig(rate_limit=None, root=REPO)) as base:
+        yield base
+
+
+def test_every_scenario_version_caller_and_load_values_is_valid(unlimited: str, contract: Contract) -> None:
+    scenarios = load_scenarios(contract)
+    checked = 0
+    for scenario, version, user, load_values in itertools.product(scenarios, "678", USERS, (False, True)):
+        answer = get(
+            unlimited, user, "loadValues=true" if load_values else "", f"scenario={scenario}, version={version}"
+        )
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/json"
+        body = answer.json()
+        for profile in ("default", "8") if version == "8" else ("default",):
+            result = validate(body, "200", profile, strict=True)
+            assert result.valid, (scenario, version, user, load_values, profile, result.errors)
+        privileged = user != "user"
+        assert ("license" in body["license"]) == (privileged and scenario not in ("community", "expired"))
+        limits = body["license"]["limits"]
+        assert (limits == {}) == (not privileged)
+        assert all(("value" in entry) == load_values for entry in limits.values())
+        assert ("externalModules" in body["license"]) == (version != "6")
+        assert ("hasValidLicense" in body["license"]) == (version == "8")
+        checked += 1
+    assert checked == len(scenarios) * 3 * 3 * 2
+
+
+@pytest.mark.parametrize(
+    ("prefer", "user", "query", "example"),
+    [
+        ("scenario=enterprise-trial, version=6", "admin", "", "seed-trial-6x"),
+        ("scenario=enterprise-trial, version=6", "admin", "loadValues=true", "load-values-6x"),
+        ("scenario=community, version=8", "admin", "", "privileged-no-license-8x"),
+        ("scenario=enterprise-trial, version=8", "user", "", "unprivileged-8x"),
+        ("scenario=enterprise, version=8", "auditor", "", "enterprise-8x"),
+        ("scenario=enterprise, version=8", "admin", "", "cloud-announcement-8x"),
+    ],
+)
+def test_bodies_are_the_contract_examples(
+    unlimited: str, contract: Contract, prefer: str, user: str, query: str, example: str
+) -> None:
+    assert get(unlimited, user, query, prefer).json() == contract.examples[example].value
+
+
+@pytest.mark.parametrize("version", ["6", "7", "8"])
+def test_unauthorized_forms_per_version(unlimited: str, version: str) -> None:
+    prefer = f"version={version}"
+    for headers in (
+        {},
+        {"X-User-Id": "rc-demo-admin"},
+        {"X-Auth-Token": "demo-admin-token"},
+        {"X-User-Id": "rc-demo-admin", "X-Auth-Token": "wrong"},
+    ):
+        answer = get(unlimited, None, prefer=prefer, **headers)
+        assert answer.status_code == 401 and answer.headers["content-type"] == "application/json"
+        body = answer.json()
+        assert body["status"] == "error" and body["message"]
+        assert validate(body, "401", "8" if version == "8" else "default").valid
+        assert ("success" in body) == (version != "6")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "loadValues=1",
+        "loadValues=0",
+        "loadValues=yes",
+        "loadValues=",
+        "loadValues=TRUE",
+        "foo=bar",
+        "loadValues=true&loadValues=false",
+        "loadValues=true&x=1",
+    ],
+)
+@pytest.mark.parametrize("version", ["6", "8"])
+def test_bad_queries_get_400_after_authentication(unlimited: str, query: str, version: str) -> None:
+    answer = get(unlimited, "admin", query, f"version={version}")
+    assert answer.status_code == 400
+    assert validate(answer.json(), "400").valid
+    assert answer.json()["errorType"] == ("error-invalid-params" if version == "8" else "invalid-params")
+    assert get(unlimited, None, query).status_code == 401, "authentication runs first"
+
+
+def test_good_spellings_and_headers(unlimited: str) -> None:
+    assert get(unlimited, "admin", "loadValues=false").json()["license"]["limits"]["activeUsers"] == {"max": -1}
+    eight = get(unlimited, "admin", prefer="version=8")
+    assert eight.headers["cache-control"] == "no-store" and eight.headers["pragma"] == "no-cache"
+    six = get(unlimited, "admin", prefer="version=6")
+    assert "cache-control" not in six.headers
+
+
+def test_rate_limiter() -> None:
+    with running_mock(MockConfig(rate_limit=(3, 60.0), root=REPO)) as base:
+        started_ms = time.time() * 1000
+        answers = [get(base, "user") for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
+        assert all(a.headers["x-ratelimit-limit"] == "3" for a in answers)
+        reset = int(answers[-1].headers["x-ratelimit-reset"])
+        assert started_ms + 59_000 < reset < started_ms + 61_000, "Reset is epoch milliseconds"
+        assert "retry-after" not in answers[-1].headers
+        body = answers[-1].json()
+        assert validate(body, "429").valid and "You must wait" in body["error"]
+        assert get(base, "auditor").status_code == 429, "per client and route, not per user"
+        assert get(base, "admin").status_code == 200, "api-bypass-rate-limit is not limited"
+        assert "x-ratelimit-limit" not in get(base, "admin").headers
+
+
+def test_rate_limit_window_resets() -> None:
+    with running_mock(MockConfig(rate_limit=(1, 0.5), root=REPO)) as base:
+        assert get(base, "user").status_code == 200
+        assert get(base, "user").status_code == 429
+        time.sleep(0.6)
+        assert get(base, "user").status_code == 200
+
+
+def test_unknown_paths_and_methods(unlimited: str) -> None:
+    missing = requests.get(f"{unlimited}/api/v1/licenses.nope", timeout=5)
+    assert missing.status_code == 404 and missing.json()["success"] is False
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        answer = requests.request(method, f"{unlimited}{PATH}", headers=auth("admin"), timeout=5)
+        assert answer.status_code == 405 and answer.headers["allow"] == "GET"
+    info = requests.get(f"{unlimited}/api/info", headers=auth("user"), timeout=5).json()
+    assert info == {"version": "8.8.1", "success": True}
+    assert requests.get(f"{unlimited}/api/info", timeout=5).json() == {"success": True}
+
+
+def test_steering_header(unlimited: str, contract: Contract) -> None:
+    for code in ("400", "401", "429"):
+        answer = get(unlimited, "admin", prefer=f"code={code}")
+        assert answer.status_code == int(code) and validate(answer.json(), code).valid
+    assert get(unlimited, "admin", prefer="scenario=community").json()["license"]["hasValidLicense"] is False
+    bad = get(unlimited, "admin", prefer="scenario=nope")
+    assert bad.status_code == 400 and "scenario='nope'" in bad.json()["error"]
+    assert get(unlimited, "admin", prefer="colour=blue").status_code == 400
+
+
+def test_seed_makes_dynamic_values_reproducible() -> None:
+    def values(seed: int) -> list[int]:
+        with running_mock(MockConfig(rate_limit=None, seed=seed, root=REPO)) as base:
+            answers = [get(base, "admin", "loadValues=true", "dynamic=true").json() for _ in range(3)]
+        return [a["license"]["limits"][k]["value"] for a in answers for k in ("activeUsers", "guestUsers")]
+
+    assert values(1) == values(1)
+    assert values(1) != values(2)
+
+
+# --- faults ---------------------------------------------------------------------------------------
+
+
+def _fault(
+    base: str, name: str, user: str | None = "admin", query: str = "loadValues=true", **kw: str
+) -> requests.Response:
+    return get(base, user, query, f"fault={name}, scenario=enterprise, version=8", **kw)
+
+
+def test_every_fault_breaks_the_contract(unlimited: str) -> None:
+    def invalid(answer: requests.Response, response: str = "200", strict: bool = False) -> bool:
+        return not validate(answer.json(), response, strict=strict).valid
+
+    checks = {
+        "missing-required": lambda: invalid(_fault(unlimited, "missing-required")),
+        "wrong-type": lambda: invalid(_fault(unlimited, "wrong-type")),
+        "enum-violation": lambda: invalid(_fault(unlimited, "enum-violation")),
+        "extra-field": lambda: (
+            invalid(_fault(unlimited, "extra-field"), strict=True) and not invalid(_fault(unlimited, "extra-field"))
+        ),
+        "rooms-per-guest-limit": lambda: invalid(_fault(unlimited, "rooms-per-guest-limit")),
+        "partial-values": lambda: (
+            len({"value" in v for v in _fault(unlimited, "partial-values").json()["license"]["limits"].values()}) == 2
+        ),
+        "external-not-active": lambda: (
+            not {m["module"] for m in _fault(unlimited, "external-not-active").json()["license"]["externalModules"]}
+            <= set(_fault(unlimited, "external-not-active").json()["license"]["activeModules"])
+        ),
+        "license-leak": lambda: "license" in _fault(unlimited, "license-leak", "user").json()["license"],
+        "wrong-content-type": lambda: (
+            _fault(unlimited, "wrong-content-type").headers["content-type"].startswith("text/plain")
+        ),
+        "html-200": lambda: (
+            _fault(unlimited, "html-200").status_code == 200
+            and _fault(unlimited, "html-200").text.startswith("<!doctype html>")
+        ),
+        "server-error": lambda: _fault(unlimited, "server-error").status_code == 500,
+        "truncated": lambda: _truncated(_fault(unlimited, "truncated")),
+        "slow": lambda: _slow(unlimited),
+        "bad-401": lambda: invalid(_fault(unlimited, "bad-401", None), "401"),
+        "missing-cache-headers": lambda: "cache-control" not in _fault(unlimited, "missing-cache-headers").headers,
+        "rate-limit-headers-missing": lambda: _rate_headers_missing(),
+        "no-auth": lambda: _fault(unlimited, "no-auth", None).status_code == 200,
+        "ignore-unknown-params": lambda: _fault(unlimited, "ignore-unknown-params", query="foo=1").status_code == 200,
+        "validate-before-auth": lambda: (
+            _fault(unlimited, "validate-before-auth", None, "loadValues=yes").status_code == 400
+        ),
+        "permission-403": lambda: (
+            _fault(unlimited, "permission-403", "user").status_code == 403
+            and _fault(unlimited, "permission-403", "admin").status_code == 200
+        ),
+    }
+    assert set(checks) == set(FAULTS), "every fault has a check"
+    for name, check in checks.items():
+        assert check(), name
+    assert validate(get(unlimited, "admin", "loadValues=true").json(), strict=True).valid, "no fault, no breakage"
+
+
+def _truncated(answer: requests.Response) -> bool:
+    try:
+        answer.json()
+    except ValueError:
+        return True
+    return False
+
+
+def _slow(base: str) -> bool:
+    with running_mock(MockConfig(rate_limit=None, fault="slow", fault_delay=0.5, root=REPO)) as slow_base:
+        started = time.monotonic()
+        get(slow_base, "admin")
+        return time.monotonic() - started >= 0.5
+
+
+def _rate_headers_missing() -> bool:
+    with running_mock(MockConfig(rate_limit=(1, 60.0), fault="rate-limit-headers-missing", root=REPO)) as base:
+        get(base, "user")
+        answer = get(base, "user")
+        return answer.status_code == 429 and "x-ratelimit-reset" not in answer.headers
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_mock_command_prints_url_and_credentials_and_stops_cleanly(tmp_path: object) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rc_licenses_contract", "mock", "--port", "0", "--server-version", "6"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("rc-licenses-contract mock: http://127.0.0.1:")
+        url = first.split(": ", 1)[1].strip()
+        banner = "".join(process.stdout.readline() for _ in range(6))
+        assert "rc-demo-admin / demo-admin-token" in banner
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                answer = requests.get(url, headers=auth("admin"), timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert answer.status_code == 200 and "externalModules" not in answer.json()["license"]
+        for sig in (signal.SIGTERM,):
+            process.send_signal(sig)
+        assert process.wait(timeout=10) == 0
+        assert "stopped (SIGTERM)" in process.stdout.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def test_mock_command_usage_errors(run_cli: object) -> None:
+    from .conftest import RunCli
+
+    run: RunCli = run_cli  # type: ignore[assignment]
+    done = run("mock", "--scenario", "nope")
+    assert done.returncode == 2 and "unknown scenario 'nope'" in done.stderr
+    done = run("mock", "--fault", "nope")
+    assert done.returncode == 2 and "unknown fault 'nope'" in done.stderr
+    assert run("mock", "--mock-rate-limit", "ten").returncode == 2
+    assert "enterprise-trial" in run("mock", "--list-scenarios").stdout
+
+
+# --- robustness -------------------------------------------------------------------------------
+
+
+GARBAGE = [
+    b"GARBAGE\r\n\r\n",
+    b"GET /api/v1/licenses.info HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n",
+    b"GET /api/v1/licenses.info?" + b"loadValues=true&" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /api/v1/licenses.info?loadValues=%ff%fe%00 HTTP/1.1\r\nHost: x\r\n"
+    b"X-User-Id: \xff\xfe\r\nX-Auth-Token: \x80\r\n\r\n",
+    b"GET /api/v1/%E0%A4%A licenses.info HTTP/1.1\r\nHost: x\r\n\r\n",
+    b'POST /api/v1/licenses.info HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n{"a"',
+    b"GET /api/v1/licenses.info HTTP/1.1\r\nHost: x\r\nPrefer: \xc3\x28=\xa0\xa1\r\n\r\n",
+    b"GET /api/v1/licenses.info HTTP/9.9\r\n\r\n",
+    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  # a TLS hello
+]
+
+
+async def _send(host: str, port: int, payload: bytes) -> int | None:
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 5)
+        writer.write(payload)
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), 5)
+        writer.close()
+        parts = line.split()
+        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    except (OSError, TimeoutError, asyncio.IncompleteReadError):
+        return None
+
+
+async def _storm(base: str, total: int) -> list[int | None]:
+    host, port = base.removeprefix("http://").split(":")
+    good = (
+        b"GET /api/v1/licenses.info?loadValues=true HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"X-User-Id: rc-demo-admin\r\nX-Auth-Token: demo-admin-token\r\n\r\n"
+    )
+    semaphore = asyncio.Semaphore(400)
+
+    async def one(index: int) -> int | None:
+        async with semaphore:
+            return await _send(host, int(port), GARBAGE[index % len(GARBAGE)] if index % 3 else good)
+
+    return await asyncio.gather(*(one(i) for i in range(total)))
+
+
+def test_thousands_of_concurrent_requests_with_garbage_keep_it_serving() -> None:
+    with running_mock(MockConfig(rate_limit=(10, 60.0), root=REPO)) as base:
+        statuses = asyncio.run(_storm(base, 3000))
+        assert 500 not in statuses
+        good = [s for i, s in enumerate(statuses) if i % 3 == 0]
+        assert good.count(200) == len(good), "admins bypass the limiter: every good request is served"
+        assert {s for s in statuses if s is not None} <= {200, 400, 401, 404, 405, 413, 414, 429, 431, 505}
+        after = get(base, "admin", "loadValues=true")
+        assert after.status_code == 200 and validate(after.json(), strict=True).valid
+        limited = get(base, None)
+        assert limited.status_code == 429, "the storm used up the window of this client; the limiter still works"
+        assert validate(limited.json(), "429").valid
+
+
+def test_os_environment_is_untouched() -> None:
+    assert "RC_LICENSES_CONTRACT_ROOT" not in os.environ
