@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -26,11 +25,15 @@ def timed(command: list[str], *, env: dict[str, str] | None = None, repeat: int 
 
 
 def peak_rss_mb(command: list[str]) -> tuple[float, int]:
-    """Peak resident memory (MB) of a command and its children, via wait4's rusage."""
+    """Peak resident memory (MB) of the largest process of a command (itself or a worker it waited for).
+
+    wait4's rusage covers exactly this command's process tree; RUSAGE_CHILDREN would also count every
+    earlier child of the benchmark.
+    """
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(usage.ru_maxrss, children) / 1024, os.waitstatus_to_exitcode(status)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss / 1024, process.returncode
 
 
 def row(label: str, seconds: float, baseline: float, note: str = "") -> str:
