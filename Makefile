@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 SOURCES := src tests bench
 
-.PHONY: demo test lint check install install-test clean
+.PHONY: demo test lint install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +19,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+# Node tools (Prism, openapi-typescript, tsc, Redocly, Spectral), pinned in tooling/package-lock.json.
+# Where npm is missing, the tests that need them skip and say so.
+tooling/node_modules/.installed: tooling/package.json tooling/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tooling --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the Node-based tests will be skipped"; fi
 
-## demo: set up and run the main job on the embedded default
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test tooling/node_modules/.installed
+
+## demo: set up, then run the CI gate against the bundled mock and show the report
 demo: install
-	$(BIN)/rc-licenses-contract lint
+	$(BIN)/rc-licenses-contract gate --mock
 
 ## test: set up with test extras, then ruff, mypy and pytest
 test: install-test
@@ -38,4 +45,5 @@ lint: install
 	$(BIN)/rc-licenses-contract lint
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .schemathesis build dist src/*.egg-info
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .schemathesis build dist src/*.egg-info \
+		tooling/node_modules

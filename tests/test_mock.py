@@ -204,6 +204,23 @@ def test_every_fault_breaks_the_contract(unlimited: str) -> None:
             <= set(_fault(unlimited, "external-not-active").json()["license"]["activeModules"])
         ),
         "license-leak": lambda: "license" in _fault(unlimited, "license-leak", "user").json()["license"],
+        "trial-mismatch": lambda: (
+            _fault(unlimited, "trial-mismatch").json()["license"]["trial"]
+            is not _fault(unlimited, "trial-mismatch").json()["license"]["license"]["information"]["trial"]
+        ),
+        "wrong-defaults": lambda: (
+            get(unlimited, "admin", prefer="fault=wrong-defaults, scenario=community").json()["license"]["limits"][
+                "privateApps"
+            ]["max"]
+            == 10
+        ),
+        "garbled-rate-limit-headers": lambda: (
+            _fault(unlimited, "garbled-rate-limit-headers", "user").headers.get("x-ratelimit-remaining", "lots")
+            == "lots"
+        ),
+        "echo-credentials": lambda: (
+            _fault(unlimited, "echo-credentials").json()["license"]["echo"]["x-auth-token"] == "demo-admin-token"
+        ),
         "wrong-content-type": lambda: (
             _fault(unlimited, "wrong-content-type").headers["content-type"].startswith("text/plain")
         ),

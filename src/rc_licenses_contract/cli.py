@@ -129,6 +129,77 @@ def build_parser() -> argparse.ArgumentParser:
     mock.add_argument("--list-faults", action="store_true", help="list the fault modes and exit")
     mock.add_argument("--list-scenarios", action="store_true", help="list the workspace scenarios and exit")
     _add_root(mock)
+
+    gate = commands.add_parser(
+        "gate",
+        help="the CI contract gate: check a workspace (or the bundled mock) against the contract",
+        description="Check that a Rocket.Chat workspace honours the licenses.info contract: the interaction "
+        "contract in contracts/interactions.json, Schemathesis (seeded, positive) with its checks including auth "
+        "bypass, semantic checks no schema can express, and drift. Gentle with the server: a request budget, "
+        "pacing by the server's X-RateLimit-* headers, and 429s waited out. Credentials come from the "
+        "environment and never appear in any output.",
+        epilog="environment:\n"
+        "  ROCKETCHAT_URL                       default for --base-url\n"
+        "  ROCKETCHAT_AUTH_TOKEN, ROCKETCHAT_USER_ID\n"
+        "                                       a privileged caller (view-privileged-setting)\n"
+        "  ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN, ROCKETCHAT_UNPRIVILEGED_USER_ID\n"
+        "                                       optional: an ordinary user\n\n"
+        "examples:\n"
+        "  rc-licenses-contract gate --mock\n"
+        "  rc-licenses-contract gate --mock --scenario community --server-version 6\n"
+        "  ROCKETCHAT_URL=https://staging.chat.example.com rc-licenses-contract gate --junit gate.xml\n\n"
+        "exit codes: 0 the contract holds; 1 violations; 2 usage or configuration error; 3 could not complete\n"
+        "(unreachable, DNS or TLS failure, timeout, credentials rejected, budget or time used up).\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    gate.add_argument("--base-url", metavar="URL", help="the workspace's root URL (default: $ROCKETCHAT_URL)")
+    gate.add_argument("--mock", action="store_true", help="start the bundled mock on a free loopback port and gate it")
+    add_mock_options(gate)
+    gate.add_argument("--profile", choices=["default", "8"], help="profile (default: from the server version)")
+    gate.add_argument("--strict", action="store_true", help="undocumented properties are violations, not warnings")
+    gate.add_argument(
+        "--max-requests",
+        type=_positive_int,
+        default=10,
+        metavar="N",
+        help="request budget for the licenses.info route (default 10: one minute of the server's default limit)",
+    )
+    gate.add_argument(
+        "--rate-limit",
+        type=_rate,
+        metavar="N/SECONDS",
+        help="send at most N requests per SECONDS (default: as the server's X-RateLimit-* headers allow)",
+    )
+    gate.add_argument("--timeout", type=float, default=180.0, metavar="SECONDS", help="the whole run (default 180)")
+    gate.add_argument(
+        "--connect-timeout", type=float, default=5.0, metavar="SECONDS", help="per connection (default 5)"
+    )
+    gate.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS", help="per answer (default 30)")
+    gate.add_argument(
+        "--max-response-time",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="slower answers are violations (default 2)",
+    )
+    gate.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (warns)")
+    gate.add_argument("--examples", type=int, default=25, metavar="N", help="Schemathesis cases to draw (default 25)")
+    gate.add_argument("--no-schemathesis", action="store_true", help="skip the Schemathesis phase")
+    gate.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    gate.add_argument("--json", type=Path, metavar="FILE", help="also write a JSON report")
+    gate.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
+    for flag, env in (
+        ("--auth-token", "ROCKETCHAT_AUTH_TOKEN"),
+        ("--user-id", "ROCKETCHAT_USER_ID"),
+        ("--unprivileged-auth-token", "ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN"),
+        ("--unprivileged-user-id", "ROCKETCHAT_UNPRIVILEGED_USER_ID"),
+    ):
+        gate.add_argument(
+            flag,
+            metavar="VALUE",
+            help=f"overrides ${env}; prefer the variable (flags land in shell history and process lists)",
+        )
+    _add_root(gate)
     return parser
 
 
@@ -178,6 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands import run_lint
 
             return run_lint(args)
+        if args.command == "gate":
+            from .commands import run_gate
+
+            return run_gate(args)
         if args.command == "mock":
             from .commands import run_mock
 

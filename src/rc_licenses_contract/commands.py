@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import ContractError
+from .errors import ContractError, UsageError
 from .loader import default_root
 
 
@@ -147,3 +147,125 @@ def run_mock(args: argparse.Namespace) -> int:
     if stopped_by is not None:
         print(f"stopped ({signal.Signals(stopped_by).name})", flush=True)
     return 0
+
+
+SECRET_FLAGS = {
+    "auth_token": "ROCKETCHAT_AUTH_TOKEN",
+    "user_id": "ROCKETCHAT_USER_ID",
+    "unprivileged_auth_token": "ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN",
+    "unprivileged_user_id": "ROCKETCHAT_UNPRIVILEGED_USER_ID",
+}
+
+
+def _secret(args: argparse.Namespace, name: str) -> str | None:
+    import os
+
+    flag = getattr(args, name)
+    if flag:
+        option = "--" + name.replace("_", "-")
+        print(
+            f"warning: {option} puts a secret in shell history and process lists; set ${SECRET_FLAGS[name]} instead",
+            file=sys.stderr,
+        )
+        return str(flag)
+    return os.environ.get(SECRET_FLAGS[name]) or None
+
+
+def _pair(args: argparse.Namespace, token: str, user: str, who: str) -> Any:
+    from .gate.run import Credentials
+
+    token_value, user_value = _secret(args, token), _secret(args, user)
+    if bool(token_value) != bool(user_value):
+        raise UsageError(f"{who} credentials need both ${SECRET_FLAGS[token]} and ${SECRET_FLAGS[user]}")
+    return Credentials(user_value, token_value) if token_value and user_value else None
+
+
+def run_gate(args: argparse.Namespace) -> int:
+    import contextlib
+    import os
+    from urllib.parse import urlsplit
+
+    from .errors import UsageError
+    from .gate.report import json_report, junit_report, text_report
+    from .gate.run import Credentials, GateOptions
+    from .gate.run import run_gate as gate
+    from .gate.secrets import Redactor
+
+    try:
+        privileged = _pair(args, "auth_token", "user_id", "privileged")
+        unprivileged = _pair(args, "unprivileged_auth_token", "unprivileged_user_id", "unprivileged")
+        base_url = args.base_url or os.environ.get("ROCKETCHAT_URL")
+        note = ""
+        if args.mock:
+            from .mock.app import build_state
+
+            state = build_state(mock_config(args))
+            users = state.demo_users
+            admin = next(u for u in users if u.can("view-privileged-setting"))
+            ordinary = next((u for u in users if not u.can("view-privileged-setting")), None)
+            privileged = Credentials(admin.user_id, admin.auth_token)
+            unprivileged = Credentials(ordinary.user_id, ordinary.auth_token) if ordinary else None
+            note = f"bundled mock: scenario {args.scenario}, version {args.server_version or '8'}" + (
+                f", fault {args.fault}" if args.fault else ""
+            )
+        elif not base_url:
+            raise UsageError("no target: give --base-url, set $ROCKETCHAT_URL, or use --mock")
+        elif urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
+            raise UsageError(f"--base-url must be an http(s) URL, not {base_url!r}")
+        elif privileged is None:
+            raise UsageError("no privileged credentials: set $ROCKETCHAT_AUTH_TOKEN and $ROCKETCHAT_USER_ID")
+        if args.insecure:
+            print("warning: --insecure: TLS certificates are not verified", file=sys.stderr)
+    except (UsageError, ContractError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    assert privileged is not None
+    redact = Redactor(
+        [
+            privileged.auth_token,
+            privileged.user_id,
+            *((unprivileged.auth_token, unprivileged.user_id) if unprivileged else ()),
+        ]
+    )
+    options = GateOptions(
+        base_url=base_url or "",
+        privileged=privileged,
+        unprivileged=unprivileged,
+        profile=args.profile,
+        strict=args.strict,
+        server_version=None if args.mock else args.server_version,
+        seed=args.seed,
+        max_requests=args.max_requests,
+        min_interval=(args.rate_limit[1] / args.rate_limit[0]) if args.rate_limit else 0.0,
+        timeout=args.timeout,
+        connect_timeout=args.connect_timeout,
+        read_timeout=args.read_timeout,
+        max_response_time=args.max_response_time,
+        insecure=args.insecure,
+        schemathesis=not args.no_schemathesis,
+        examples=args.examples,
+        root=args.root,
+        target_note=note,
+    )
+    with contextlib.ExitStack() as stack:
+        if args.mock:
+            from .mock.runner import running_mock
+
+            options.base_url = stack.enter_context(running_mock(mock_config(args)))
+        try:
+            result = gate(options)
+        except ContractError as exc:
+            print(redact(f"error: {exc}"), file=sys.stderr)
+            return 2
+    report = text_report(result, redact)
+    if args.quiet:
+        report = report.rstrip("\n").rsplit("\n", 1)[-1] + "\n"
+    sys.stdout.write(report)
+    for path, render in ((args.junit, junit_report), (args.json, json_report)):
+        if path is not None:
+            try:
+                path.write_text(render(result, redact), encoding="utf-8")
+            except OSError as exc:
+                print(f"error: {path}: cannot write: {exc.strerror}", file=sys.stderr)
+                return 2
+    return result.exit_code

@@ -78,6 +78,7 @@ class MockState:
     users: dict[tuple[str, str], User]
     random: random.Random
     windows: dict[tuple[str, str], Window] = field(default_factory=dict)
+    served: int = 0  # requests answered, for tests that count what a client sent
     bodies: dict[tuple[Any, ...], bytes] = field(default_factory=dict)
 
     @property
@@ -207,7 +208,11 @@ class MockServer:
         if fault is not None and fault.rewrite is not None:
             if isinstance(reply.body, bytes) and reply.media_type == "application/json":
                 reply.body = orjson.loads(reply.body)
-            context = {"fault_delay": state.config.fault_delay, "full_license": scenario.license}
+            context = {
+                "fault_delay": state.config.fault_delay,
+                "full_license": scenario.license,
+                "credentials": {k: request.headers.get(k, "") for k in ("x-user-id", "x-auth-token")},
+            }
             reply = fault.rewrite(reply, context)
         if reply.delay:
             await asyncio.sleep(reply.delay)
@@ -259,6 +264,7 @@ class MockServer:
         return json_reply(200, {"version": SERVER_VERSIONS[version], "success": True})
 
     async def dispatch(self, request: Request) -> Response:
+        self.state.served += 1
         path = request.scope["path"]  # not request.url: building a URL object costs more than the answer
         handler = {self.state.contract.path: self.licenses_info, "/api/info": self.server_info}.get(path)
         if handler is None:

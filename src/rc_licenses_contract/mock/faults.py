@@ -110,6 +110,26 @@ def _license_leak(reply: Reply, context: dict[str, Any]) -> Reply:
     return _on_200(reply, change)
 
 
+@_register("trial-mismatch", "privileged bodies say trial is the opposite of what the nested license says", "semantic")
+def _trial_mismatch(reply: Reply, context: dict[str, Any]) -> Reply:
+    def change(body: dict[str, Any]) -> None:
+        if "license" in body["license"]:
+            body["license"]["trial"] = not body["license"]["trial"]
+
+    return _on_200(reply, change)
+
+
+@_register(
+    "wrong-defaults", "without a valid license, privileged callers see privateApps max 10 instead of 3", "semantic"
+)
+def _wrong_defaults(reply: Reply, context: dict[str, Any]) -> Reply:
+    def change(body: dict[str, Any]) -> None:
+        if "license" not in body["license"] and "privateApps" in body["license"]["limits"]:
+            body["license"]["limits"]["privateApps"]["max"] = 10
+
+    return _on_200(reply, change)
+
+
 @_register("wrong-content-type", "answers are JSON but labelled text/plain", "content-type")
 def _wrong_content_type(reply: Reply, context: dict[str, Any]) -> Reply:
     reply.media_type = "text/plain; charset=utf-8"
@@ -151,6 +171,21 @@ def _missing_cache_headers(reply: Reply, context: dict[str, Any]) -> Reply:
     reply.headers.pop("Cache-Control", None)
     reply.headers.pop("Pragma", None)
     return reply
+
+
+@_register("garbled-rate-limit-headers", 'X-RateLimit-Remaining is the word "lots" instead of a number', "headers")
+def _garbled_rate_limit_headers(reply: Reply, context: dict[str, Any]) -> Reply:
+    if "X-RateLimit-Remaining" in reply.headers:
+        reply.headers["X-RateLimit-Remaining"] = "lots"
+    return reply
+
+
+@_register(
+    "echo-credentials", "200 bodies echo the caller's X-User-Id and X-Auth-Token (drift; tests redaction)", "drift"
+)
+def _echo_credentials(reply: Reply, context: dict[str, Any]) -> Reply:
+    credentials = context.get("credentials", {})
+    return _on_200(reply, lambda body: body["license"].__setitem__("echo", dict(credentials)))
 
 
 @_register("rate-limit-headers-missing", "rate-limited answers lack the X-RateLimit-* headers", "headers")

@@ -33,9 +33,11 @@ def free_port(host: str = LOOPBACK) -> int:
 
 
 @contextlib.contextmanager
-def running_mock(config: MockConfig | None = None, host: str = LOOPBACK, port: int = 0) -> Iterator[str]:
-    """Serve the mock in a daemon thread; yield its base URL; stop it on exit."""
-    app = create_app(config)
+def running_mock(
+    config: MockConfig | None = None, host: str = LOOPBACK, port: int = 0, app: Any = None
+) -> Iterator[str]:
+    """Serve the mock (or a given ASGI app) in a daemon thread; yield its base URL; stop it on exit."""
+    app = app if app is not None else create_app(config)
     server = _server(app, host, port or free_port(host), log_level="error")
     port = server.config.port
     server.install_signal_handlers = lambda: None  # not the main thread

@@ -1,0 +1,1 @@
+"""The CI contract gate: interactions from contracts/, Schemathesis, semantic checks and drift."""
