@@ -23,8 +23,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BIN, REPO, timed  # noqa: E402
-from mock import free_port, wait_ready  # noqa: E402
+from _common import BIN, REPO, free_port, timed, wait_ready
 
 ADMIN = {"X-User-Id": "rc-demo-admin", "X-Auth-Token": "demo-admin-token"}
 
@@ -39,7 +38,9 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     mock = subprocess.Popen(
         [cli, "mock", "--port", str(port), "--no-rate-limit"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         wait_ready(port)
@@ -48,8 +49,18 @@ def main() -> None:
         gate_url, code2 = timed([cli, "gate", "--base-url", url, "-q"], env=env, repeat=args.repeat)
         headers = [arg for name, value in ADMIN.items() for arg in ("-H", f"{name}: {value}")]
         plain, code3 = timed(
-            [str(BIN / "schemathesis"), "run", str(REPO / "openapi.yaml"), "--url", url, *headers, "--seed", "0",
-             "--report-dir", str(work)],
+            [
+                str(BIN / "schemathesis"),
+                "run",
+                str(REPO / "openapi.yaml"),
+                "--url",
+                url,
+                *headers,
+                "--seed",
+                "0",
+                "--report-dir",
+                str(work),
+            ],
             repeat=args.repeat,
         )
     finally:
@@ -58,8 +69,10 @@ def main() -> None:
     print(f"best of {args.repeat}; {os.cpu_count()} cores\n")
     print(f"{'schemathesis run (plain, same spec and mock)':<48} {plain:7.2f} s  1.00x  exit {code3}")
     print(f"{'gate --base-url (mock already running)':<48} {gate_url:7.2f} s  {gate_url / plain:5.2f}x  exit {code2}")
-    print(f"{'gate --mock (starts and stops the mock too)':<48} {gate_mock:7.2f} s  {gate_mock / plain:5.2f}x  "
-          f"exit {code1}; target <= 3x")
+    print(
+        f"{'gate --mock (starts and stops the mock too)':<48} {gate_mock:7.2f} s  {gate_mock / plain:5.2f}x  "
+        f"exit {code1}; target <= 3x"
+    )
 
 
 if __name__ == "__main__":

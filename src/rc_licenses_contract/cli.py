@@ -200,6 +200,27 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"overrides ${env}; prefer the variable (flags land in shell history and process lists)",
         )
     _add_root(gate)
+
+    bundle = commands.add_parser(
+        "bundle",
+        help="write one self-contained OpenAPI 3.1 document (for code generators)",
+        description="Bundle openapi.yaml, schemas/ and the examples into one OpenAPI 3.1 document: every schema "
+        "under components/schemas by its title, every $ref internal. --dereference also inlines every $ref, for "
+        "tools that handle $ref badly.",
+        epilog="examples:\n"
+        "  rc-licenses-contract bundle -o licenses-info.openapi.yaml\n"
+        "  rc-licenses-contract bundle --format json --dereference -o licenses-info.dereferenced.json\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bundle.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)")
+    bundle.add_argument(
+        "--format",
+        choices=["yaml", "json"],
+        default=None,
+        help="yaml or json (default: from the output's extension, else yaml)",
+    )
+    bundle.add_argument("--dereference", action="store_true", help="inline every $ref")
+    _add_root(bundle)
     return parser
 
 
@@ -249,6 +270,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .commands import run_lint
 
             return run_lint(args)
+        if args.command == "bundle":
+            from .commands import run_bundle
+
+            return run_bundle(args)
         if args.command == "gate":
             from .commands import run_gate
 

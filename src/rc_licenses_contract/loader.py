@@ -31,6 +31,7 @@ class Example:
     status: str
     summary: str
     source: Path
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,9 @@ def _examples(root: Path, openapi: dict[str, Json], operation: dict[str, Json]) 
             raise ContractError(f"{source}", f"example {name!r} has no value")
         if name not in status_of:
             raise ContractError(f"openapi.yaml::/components/examples/{name}", "example is used by no response")
-        examples[name] = Example(name, entry["value"], status_of[name], entry.get("summary", ""), source)
+        examples[name] = Example(
+            name, entry["value"], status_of[name], entry.get("summary", ""), source, entry.get("description", "")
+        )
     return examples
 
 
