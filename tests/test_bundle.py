@@ -1,0 +1,136 @@
+"""`bundle`: one self-contained document, equivalent to the sources; and the wheel that ships it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_spec
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from rc_licenses_contract.cases import case_payload, load_cases
+from rc_licenses_contract.loader import Contract, iter_refs
+from rc_licenses_contract.validation import validate
+
+from .conftest import REPO, RunCli
+
+
+@pytest.fixture(scope="module")
+def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("bundles")
+    out: dict[str, dict[str, Any]] = {}
+    for name, args in {"yaml": [], "json": ["--format", "json"], "dereferenced": ["--dereference"]}.items():
+        target = folder / f"bundle-{name}.{'json' if name == 'json' else 'yaml'}"
+        done = subprocess.run(
+            [sys.executable, "-m", "rc_licenses_contract", "bundle", "-o", str(target), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=folder,
+        )
+        assert done.returncode == 0, done.stderr
+        out[name] = json.loads(target.read_text()) if target.suffix == ".json" else yaml.safe_load(target.read_text())
+    return out
+
+
+@pytest.mark.parametrize("kind", ["yaml", "json", "dereferenced"])
+def test_bundles_are_valid_and_self_contained(
+    bundles: dict[str, dict[str, Any]], kind: str, contract: Contract
+) -> None:
+    document = bundles[kind]
+    validate_spec(document)
+    refs = [ref for _, ref in iter_refs(document)]
+    assert all(ref.startswith("#/") for ref in refs), "every $ref is internal"
+    if kind == "dereferenced":
+        assert refs == []
+    schemas = document["components"]["schemas"]
+    assert set(schemas) == set(contract.components), "every schema, under its own name"
+    for name, schema in schemas.items():
+        assert schema["title"] == name and "$id" not in schema
+    assert set(document["components"]["examples"]) == set(contract.examples)
+
+
+def _bundle_validator(document: dict[str, Any], response: str) -> Draft202012Validator:
+    responses = document["paths"]["/api/v1/licenses.info"]["get"]["responses"]
+    schema = responses[response]["content"]["application/json"]["schema"]
+    registry: Registry = Registry().with_resource("urn:bundle", DRAFT202012.create_resource(document))
+    root = schema if "$ref" not in schema else {"$ref": "urn:bundle" + schema["$ref"]}
+    return Draft202012Validator(root, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@pytest.mark.parametrize("kind", ["yaml", "dereferenced"])
+def test_cases_give_the_same_results_against_the_bundle(
+    bundles: dict[str, dict[str, Any]], kind: str, contract: Contract
+) -> None:
+    """Every default-profile, non-strict case: same verdict and same error pointers as the sources."""
+    compared = 0
+    for case in load_cases(contract):
+        if case.profile != "default" or case.strict:
+            continue  # profiles and strictness are our validator's policies, not part of a generated document
+        payload = case_payload(contract, case)
+        ours = validate(payload, case.response, engine="jsonschema", contract=contract)
+        theirs = list(_bundle_validator(bundles[kind], case.response).iter_errors(payload))
+        pointers = sorted({"".join(f"/{p}" for p in error.absolute_path) for error in theirs})
+        assert (not theirs) == ours.valid, case.location
+        assert pointers == sorted({f.pointer.replace("~1", "/").replace("~0", "~") for f in ours.errors}), case.location
+        compared += 1
+    assert compared > 100
+
+
+def test_the_wheel_ships_the_contract_and_works_without_a_checkout(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(REPO)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    [wheel] = list((tmp_path / "dist").glob("*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for expected in (
+        "openapi.yaml",
+        "licenses-info.openapi.yaml",
+        "licenses-info.dereferenced.json",
+        "schemas/license-info.json",
+        "contracts/examples/seed-trial-6x.json",
+    ):
+        assert f"rc_licenses_contract/data/{expected}" in names
+    unpacked = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    body = json.loads((REPO / "contracts" / "examples" / "seed-trial-6x.json").read_text())["value"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "body.json").write_text(json.dumps(body))
+    env = {**os.environ, "PYTHONPATH": str(unpacked)}
+    env.pop("RC_LICENSES_CONTRACT_ROOT", None)
+    code = (
+        "import rc_licenses_contract, sys\n"
+        "from rc_licenses_contract.cli import main\n"
+        "from rc_licenses_contract.loader import default_root\n"
+        "print(rc_licenses_contract.__file__)\nprint(default_root())\n"
+        "sys.exit(main(['validate', 'body.json']) or main(['lint']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    module_file, root = done.stdout.splitlines()[:2]
+    assert module_file.startswith(str(unpacked)) and root == str(unpacked / "rc_licenses_contract" / "data")
+    assert "passed: 1 records, 1 valid" in done.stdout
+
+
+def test_bundle_command_errors(run_cli: RunCli, tmp_path: Path) -> None:
+    done = run_cli("bundle", "-o", str(tmp_path / "missing" / "x.yaml"))
+    assert done.returncode == 2 and "cannot write" in done.stderr
+    assert run_cli("bundle", "--format", "xml").returncode == 2
+    assert run_cli("bundle").stdout.startswith("openapi: 3.1.0")

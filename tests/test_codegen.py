@@ -1,0 +1,148 @@
+"""Code generators fed with our bundle, run as their users run them."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rc_licenses_contract.loader import Contract
+
+from .conftest import REPO
+
+RESPONSE_TYPES = {
+    "200": "LicensesInfoResponse",
+    "400": "BadRequestError",
+    "401": "UnauthorizedError",
+    "429": "TooManyRequestsError",
+}
+NODE_BIN = REPO / "tooling" / "node_modules" / ".bin"
+needs_node = pytest.mark.skipif(
+    shutil.which("npm") is None or shutil.which("node") is None, reason="node/npm are not installed here"
+)
+
+
+def _bundle(tmp_path: Path, *extra: str) -> Path:
+    target = tmp_path / "licenses-info.openapi.yaml"
+    subprocess.run([sys.executable, "-m", "rc_licenses_contract", "bundle", "-o", str(target), *extra], check=True)
+    return target
+
+
+def _tool(name: str) -> Path:
+    tool = NODE_BIN / name
+    if not tool.exists():
+        pytest.fail(f"npm is here but {tool} is not: `make test` installs it (npm ci --prefix tooling)")
+    return tool
+
+
+def test_datamodel_code_generator_names_every_model_and_parses_every_example(
+    tmp_path: Path, contract: Contract
+) -> None:
+    bundle = _bundle(tmp_path)
+    models = tmp_path / "licenses_models.py"
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "datamodel-codegen"),
+            "--input",
+            str(bundle),
+            "--input-file-type",
+            "openapi",
+            "--output",
+            str(models),
+            "--output-model-type",
+            "pydantic_v2.BaseModel",
+            "--target-python-version",
+            "3.11",
+            "--strict-types",
+            "str",
+            "int",
+            "float",
+            "bool",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    classes = {node.name for node in ast.walk(ast.parse(models.read_text())) if isinstance(node, ast.ClassDef)}
+    assert set(contract.components) <= classes, sorted(set(contract.components) - classes)
+    anonymous = [name for name in classes if re.fullmatch(r"InlineResponse\d*|Model\d*|Field\d+", name)]
+    assert anonymous == []
+    spec = importlib.util.spec_from_file_location("licenses_models", models)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["licenses_models"] = module
+    try:
+        spec.loader.exec_module(module)
+        for example in contract.examples.values():
+            getattr(module, RESPONSE_TYPES[example.status]).model_validate(example.value)
+        broken: dict[str, Any] = json.loads(json.dumps(contract.examples["seed-trial-6x"].value))
+        broken["license"]["trial"] = "no"
+        with pytest.raises(Exception, match="trial"):
+            module.LicensesInfoResponse.model_validate(broken)
+    finally:
+        sys.modules.pop("licenses_models", None)
+
+
+@needs_node
+def test_openapi_typescript_output_compiles_with_the_examples(tmp_path: Path, contract: Contract) -> None:
+    bundle = _bundle(tmp_path)
+    for where in (tmp_path, REPO):  # in a user's project, and in a checkout of this repository
+        done = subprocess.run(
+            [str(_tool("openapi-typescript")), str(bundle), "-o", str(tmp_path / "api.d.ts")],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    lines = ['import type { components } from "./api";', 'type S = components["schemas"];']
+    for name, example in sorted(contract.examples.items()):
+        variable = re.sub(r"\W", "_", name)
+        lines.append(f'export const {variable}: S["{RESPONSE_TYPES[example.status]}"] = {json.dumps(example.value)};')
+    (tmp_path / "examples.ts").write_text("\n".join(lines) + "\n")
+    broken = json.loads(json.dumps(contract.examples["enterprise-8x"].value))
+    broken["license"]["trial"] = "true"
+    (tmp_path / "broken.ts").write_text(
+        f'import type {{ components }} from "./api";\n'
+        f'export const broken: components["schemas"]["LicensesInfoResponse"] = {json.dumps(broken, indent=2)};\n'
+    )
+    tsc = [str(_tool("tsc")), "--strict", "--noEmit", "--target", "es2020", "--moduleResolution", "node"]
+    good = subprocess.run([*tsc, str(tmp_path / "examples.ts")], capture_output=True, text=True, check=False)
+    assert good.returncode == 0, good.stdout + good.stderr
+    bad = subprocess.run([*tsc, str(tmp_path / "broken.ts")], capture_output=True, text=True, check=False)
+    assert bad.returncode != 0 and "TS2322" in bad.stdout, bad.stdout
+    line = int(re.search(r"broken\.ts\((\d+),", bad.stdout).group(1))  # type: ignore[union-attr]
+    assert '"trial": "true"' in (tmp_path / "broken.ts").read_text().splitlines()[line - 1], "tsc blames trial"
+
+
+@needs_node
+@pytest.mark.parametrize("target", ["openapi.yaml", "bundle"])
+def test_redocly_and_spectral_report_nothing(tmp_path: Path, target: str) -> None:
+    document = REPO / "openapi.yaml" if target == "openapi.yaml" else _bundle(tmp_path)
+    config = REPO / ("redocly.yaml" if target == "openapi.yaml" else "tooling/redocly-bundle.yaml")
+    redocly_args = ["lint", str(document), "--config", str(config)]
+    redocly = subprocess.run(
+        [str(_tool("redocly")), *redocly_args], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    output = redocly.stdout + redocly.stderr
+    assert redocly.returncode == 0 and "Your API description is valid" in output, output
+    assert not re.search(r"You have \d+ warning", output), output
+    spectral = subprocess.run(
+        [str(_tool("spectral")), "lint", "--fail-severity", "warn", "-r", str(REPO / ".spectral.yaml"), str(document)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert spectral.returncode == 0 and "No results with a severity of 'warn' or higher" in spectral.stdout, (
+        spectral.stdout + spectral.stderr
+    )

@@ -1,0 +1,119 @@
+"""The kit in other people's toolchains: the pytest plugin, pre-commit hooks, the CI workflow example."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rc_licenses_contract.mock.app import MockConfig
+from rc_licenses_contract.mock.runner import running_mock
+
+from .conftest import REPO, cli_env
+
+ADMIN_ENV = {
+    "ROCKETCHAT_AUTH_TOKEN": "demo-admin-token",
+    "ROCKETCHAT_USER_ID": "rc-demo-admin",
+    "ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN": "demo-user-token",
+    "ROCKETCHAT_UNPRIVILEGED_USER_ID": "rc-demo-user",
+}
+
+
+def _pytest(tmp_path: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "test_nothing_else.py").write_text("def test_their_own():\n    assert True\n")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_pytest_plugin_is_inert_without_base_url(tmp_path: Path) -> None:
+    done = _pytest(tmp_path, env=cli_env())
+    assert done.returncode == 0 and "1 passed" in done.stdout
+    assert "rc-licenses-contract::" not in done.stdout
+
+
+def test_pytest_plugin_turns_the_gate_checks_into_items(tmp_path: Path) -> None:
+    with running_mock(MockConfig(root=REPO)) as base:
+        done = _pytest(tmp_path, "--rc-base-url", base, env=cli_env(**ADMIN_ENV))
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "PASSED rc-licenses-contract::schema" in done.stdout
+    assert "PASSED rc-licenses-contract::schemathesis.ignored_auth" in done.stdout
+    assert "PASSED test_nothing_else.py::test_their_own" in done.stdout
+
+
+def test_pytest_plugin_reports_violations_as_failures(tmp_path: Path) -> None:
+    with running_mock(MockConfig(root=REPO, fault="wrong-type")) as base:
+        done = _pytest(tmp_path, "--rc-base-url", base, env=cli_env(**ADMIN_ENV))
+    assert done.returncode == 1
+    assert "FAILED rc-licenses-contract::schema" in done.stdout
+    assert '"true" is not of type "boolean"' in done.stdout
+    assert "demo-admin-token" not in done.stdout
+
+
+def test_pytest_plugin_needs_credentials(tmp_path: Path) -> None:
+    done = _pytest(tmp_path, "--rc-base-url", "http://127.0.0.1:9", env=cli_env())
+    assert done.returncode == 4 and "ROCKETCHAT_AUTH_TOKEN" in done.stderr
+
+
+def test_pre_commit_hooks_run_as_declared(tmp_path: Path) -> None:
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"rc-licenses-contract-validate", "rc-licenses-contract-validate-strict"}
+    body = json.loads((REPO / "contracts" / "examples" / "enterprise-8x.json").read_text())["value"]
+    (tmp_path / "good.json").write_text(json.dumps(body))
+    body["license"]["debug"] = True
+    (tmp_path / "drift.json").write_text(json.dumps(body))
+    bin_dir = Path(sys.executable).parent
+    for hook_id, expected in (("rc-licenses-contract-validate", 0), ("rc-licenses-contract-validate-strict", 1)):
+        hook = hooks[hook_id]
+        assert hook["language"] == "python"
+        entry = hook["entry"].split()
+        entry[0] = str(bin_dir / entry[0])
+        files = [name for name in ("good.json", "drift.json") if __import__("re").search(hook["files"], name)]
+        done = subprocess.run(
+            [*entry, *files], cwd=tmp_path, env=cli_env(), capture_output=True, text=True, check=False
+        )
+        assert done.returncode == expected, (hook_id, done.stdout)
+
+
+def test_github_actions_example_runs_against_the_mock(tmp_path: Path) -> None:
+    workflow = yaml.safe_load((REPO / "examples" / "github-actions" / "licenses-contract-gate.yml").read_text())
+    steps = workflow["jobs"]["gate"]["steps"]
+    gate_step = next(step for step in steps if "rc-licenses-contract gate" in step.get("run", ""))
+    assert set(gate_step["env"]) == {"ROCKETCHAT_URL", *ADMIN_ENV}
+    assert all(value.startswith("${{ secrets.") for key, value in gate_step["env"].items() if "TOKEN" in key)
+    published = [step for step in steps if "artifact" in step.get("uses", "") or "junit" in step.get("uses", "")]
+    assert published and all(step.get("if") == "always()" for step in published)
+    bin_dir = str(Path(sys.executable).parent)
+    with running_mock(MockConfig(root=REPO)) as base:
+        env = cli_env(ROCKETCHAT_URL=base, PATH=bin_dir + os.pathsep + os.environ["PATH"], **ADMIN_ENV)
+        done = subprocess.run(
+            ["bash", "-c", gate_step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    suite = ET.parse(tmp_path / "licenses-contract-gate.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "0"
+    assert json.loads((tmp_path / "licenses-contract-gate.json").read_text())["exitCode"] == 0
+
+
+@pytest.mark.parametrize("command", ["lint", "validate", "mock", "gate", "bundle"])
+def test_every_command_has_help_with_examples(command: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "rc_licenses_contract", command, "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=cli_env(),
+    )
+    assert done.returncode == 0 and "example" in done.stdout
