@@ -40,9 +40,16 @@ test: install-test
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-## lint: lint the contract itself
-lint: install
+## lint: the contract (our lint), then Redocly and Spectral on openapi.yaml and on the bundle
+NODE_BIN := tooling/node_modules/.bin
+lint: install-test
 	$(BIN)/rc-licenses-contract lint
+	@if [ -x $(NODE_BIN)/redocly ]; then \
+		$(BIN)/rc-licenses-contract bundle -o $(VENV)/licenses-info.bundle.yaml && \
+		$(NODE_BIN)/redocly lint openapi.yaml --config redocly.yaml && \
+		$(NODE_BIN)/redocly lint $(VENV)/licenses-info.bundle.yaml --config tooling/redocly-bundle.yaml && \
+		$(NODE_BIN)/spectral lint --fail-severity warn -r .spectral.yaml openapi.yaml $(VENV)/licenses-info.bundle.yaml; \
+	else echo "npm tooling not installed: Redocly and Spectral skipped"; fi
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .schemathesis build dist src/*.egg-info \
