@@ -17,7 +17,7 @@ import pytest
 
 from rc_licenses_contract.loader import Contract
 
-from .conftest import RunCli
+from .conftest import RunCli, cli_env
 
 
 @pytest.fixture
@@ -351,3 +351,43 @@ def test_validate_does_not_import_heavy_modules(tmp_path: Path, seed: dict[str, 
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert done.stdout.strip() == "0 []", done.stdout + done.stderr
+
+
+def _stderr_on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    import pty
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rc_licenses_contract", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the terminal's other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    stdout, _ = process.communicate(timeout=60)
+    return process.returncode, stdout, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path, seed: dict[str, Any]) -> None:
+    (tmp_path / "dump.jsonl").write_text((compact(seed) + "\n") * 3000)
+    env = {k: v for k, v in cli_env().items() if k != "CI"}
+    code, stdout, terminal = _stderr_on_a_terminal(["validate", "dump.jsonl"], tmp_path, env)
+    assert code == 0 and "3000 valid" in stdout
+    assert "] " in terminal and " MB" in terminal and "\r" in terminal, repr(terminal)
+    assert "[" not in stdout, "the bar never goes to the report"
+    code, _, terminal = _stderr_on_a_terminal(["validate", "dump.jsonl"], tmp_path, {**env, "CI": "true"})
+    assert code == 0 and terminal.strip() == "", "no bar in CI"
+    code, _, terminal = _stderr_on_a_terminal(["validate", "-q", "dump.jsonl"], tmp_path, env)
+    assert terminal.strip() == "", "no bar with --quiet"
