@@ -58,7 +58,11 @@ class ValidationResult:
 
 
 class Engine(Protocol):
-    def findings(self, instance: Any, schema_uri: str, max_errors: int) -> list[Finding]: ...
+    """What validate(), the checker and the gate need of an engine."""
+
+    def is_valid(self, instance: Any, schema_uri: str) -> bool: ...
+
+    def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]: ...
 
 
 def pointer_of(path: Iterable[str | int]) -> str:
@@ -230,12 +234,12 @@ class PythonEngine:
         return found
 
 
-def get_engine(contract: Contract, profile: str, engine: str = "rs") -> RustEngine | PythonEngine:
+def get_engine(contract: Contract, profile: str, engine: str = "rs") -> Engine:
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     schemas = policy_schemas(contract, profile)
     factory = RustEngine if engine == "rs" else PythonEngine
-    built: RustEngine | PythonEngine = contract.cached(("engine", engine, profile), lambda: factory(schemas))
+    built: Engine = contract.cached(("engine", engine, profile), lambda: factory(schemas))
     return built
 
 

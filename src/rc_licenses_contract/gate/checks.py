@@ -38,6 +38,7 @@ class Exchange:
     expected_status: int | None = None
     body: Any = NOT_JSON
     parse_error: str | None = None
+    validations: dict[str, Any] = field(default_factory=dict, repr=False)  # profile -> ValidationResult
 
     def __post_init__(self) -> None:
         try:
@@ -155,38 +156,40 @@ def response_time_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failur
 
 
 def _validated(exchange: Exchange, ctx: GateContext) -> Any:
+    """The body's validation under the run's profile, computed once per exchange (schema and drift share it)."""
     if exchange.body is NOT_JSON or str(exchange.status) not in ctx.documented:
         return None
-    return validate(exchange.body, str(exchange.status), ctx.profile, strict=False, contract=ctx.contract)
+    if ctx.profile not in exchange.validations:
+        exchange.validations[ctx.profile] = validate(
+            exchange.body, str(exchange.status), ctx.profile, strict=False, contract=ctx.contract
+        )
+    return exchange.validations[ctx.profile]
+
+
+def _from_findings(check_id: str, findings: list[Any], exchange: Exchange, severity: str) -> Iterator[Failure]:
+    for finding in findings:
+        yield Failure(
+            check_id,
+            finding.message,
+            exchange,
+            pointer=finding.pointer,
+            keyword=finding.keyword,
+            value=_snippet(_at(exchange.body, finding.pointer)),
+            severity=severity,
+        )
 
 
 @check("schema", "The body matches the response schema of its status (profile applied)")
 def schema_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     result = _validated(exchange, ctx)
-    for finding in result.errors if result else []:
-        yield Failure(
-            "schema",
-            finding.message,
-            exchange,
-            pointer=finding.pointer,
-            keyword=finding.keyword,
-            value=_snippet(_at(exchange.body, finding.pointer)),
-        )
+    yield from _from_findings("schema", result.errors if result else [], exchange, "error")
 
 
 @check("drift", "No properties the contract does not document (warnings; errors with --strict)")
 def drift_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     result = _validated(exchange, ctx)
-    for finding in result.warnings if result else []:
-        yield Failure(
-            "drift",
-            finding.message,
-            exchange,
-            pointer=finding.pointer,
-            keyword=finding.keyword,
-            value=_snippet(_at(exchange.body, finding.pointer)),
-            severity="error" if ctx.strict else "warning",
-        )
+    severity = "error" if ctx.strict else "warning"
+    yield from _from_findings("drift", result.warnings if result else [], exchange, severity)
 
 
 @check("headers", "Headers the profile requires, and complete X-RateLimit-* sets")

@@ -25,7 +25,6 @@ STATE_MARK = {
     "skipped": "SKIP",
     "not checked": "MISS",
     "ok": "ok",
-    "not checked ": "MISS",
 }
 
 

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterable
 
 MASK = "***"
-SECRET_HEADERS = ("x-auth-token", "x-user-id")
 
 
 class Redactor:
@@ -18,7 +17,3 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         return self._pattern.sub(MASK, text) if self._pattern else text
-
-
-def mask_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: (MASK if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}

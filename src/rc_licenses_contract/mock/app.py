@@ -48,7 +48,6 @@ STEERING_HEADER = "prefer"
 SERVER_VERSIONS = {"6": "6.13.1", "7": "7.10.4", "8": "8.8.1"}
 BOOLEAN_SPELLINGS = {"true": True, "false": False}
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
-ANONYMOUS = User(name="anonymous", user_id="", auth_token="")
 NO_AUTH_USER = User(name="no-auth", user_id="", auth_token="")  # what the no-auth fault lets in
 
 
