@@ -401,3 +401,54 @@ def test_gate_against_prism_serving_our_spec(tmp_path: Path) -> None:
     assert result.version_source == "unknown" and result.profile == "default", "Prism has no /api/info"
     schema_failures = [f for f in result.failures if f.check == "schema" and f.exchange and f.exchange.status == 200]
     assert schema_failures == [], "Prism serves our own examples, which keep the schema"
+
+
+# --- safety promises of the gate's HTTP client ---------------------------------------------------
+
+
+def test_only_get_to_the_documented_paths() -> None:
+    from rc_licenses_contract.gate.session import GateSession, RequestRefused
+
+    session = GateSession(("/api/v1/licenses.info", "/api/info"), max_requests=5, deadline=time.monotonic() + 5)
+    for method, url in (
+        ("POST", "http://127.0.0.1:9/api/v1/licenses.info"),
+        ("GET", "http://127.0.0.1:9/api/v1/me"),
+        ("DELETE", "http://127.0.0.1:9/api/info"),
+    ):
+        with pytest.raises(RequestRefused):
+            session.request(method, url)
+    assert session.sent == 0
+
+
+def test_oversized_answers_stop_the_run() -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def huge(request: object) -> Response:
+        return Response(b'{"pad": "' + b"x" * (6 * 1024 * 1024) + b'"}', media_type="application/json")
+
+    app = Starlette(routes=[Route("/api/v1/licenses.info", huge), Route("/api/info", huge)])
+    with running_mock(app=app) as base:
+        result = gate(base)
+    assert result.exit_code == 3 and "larger than 5 MB" in (result.stop_reason or "")
+
+
+def test_rate_limit_option_paces_requests() -> None:
+    with running_mock(MockConfig(root=REPO)) as base:
+        started = time.monotonic()
+        result = gate(base, min_interval=0.25, schemathesis=False)
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 0
+    assert elapsed >= 0.25 * (result.requests_sent - 1), (elapsed, result.requests_sent)
+
+
+def test_transport_failures_read_as_one_clear_line() -> None:
+    from rc_licenses_contract.gate.run import _reason
+
+    dns = OSError(
+        "HTTPConnectionPool(host='chat.invalid', port=443): Max retries exceeded (Caused by "
+        "NameResolutionError(\"Failed to resolve 'chat.invalid' ([Errno -2] Name or service not known)\"))"
+    )
+    assert _reason(dns) == "DNS lookup failed (unknown host)"
+    assert _reason(OSError("... [Errno 111] Connection refused")) == "connection refused"
