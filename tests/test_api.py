@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
@@ -56,13 +57,13 @@ def test_unknown_response_or_profile_is_a_contract_error(contract: Contract) -> 
 def test_closure_uses_unevaluated_properties_when_a_conditional_adds_properties() -> None:
     from rc_licenses_contract.policy import close_objects
 
-    simple = {"type": "object", "properties": {"a": {}}, "if": {"properties": {"a": {"const": 1}}}}
+    simple: dict[str, Any] = {"type": "object", "properties": {"a": {}}, "if": {"properties": {"a": {"const": 1}}}}
     close_objects(simple)
     assert simple["additionalProperties"] is False
-    conditional = {"type": "object", "properties": {"a": {}}, "then": {"properties": {"b": {}}}}
+    conditional: dict[str, Any] = {"type": "object", "properties": {"a": {}}, "then": {"properties": {"b": {}}}}
     close_objects(conditional)
     assert conditional["unevaluatedProperties"] is False and "additionalProperties" not in conditional
-    free = {"type": "object", "properties": {"a": {}}, "additionalProperties": True}
+    free: dict[str, Any] = {"type": "object", "properties": {"a": {}}, "additionalProperties": True}
     close_objects(free)
     assert "unevaluatedProperties" not in free
 
@@ -74,7 +75,7 @@ def test_undocumented_properties_under_unevaluated_closure(engine: str, tmp_path
     from rc_licenses_contract.validation import PythonEngine, RustEngine
 
     uri = "https://example.test/schemas/x.json"
-    schema = {
+    schema: dict[str, Any] = {
         "$id": uri,
         "type": "object",
         "properties": {"kind": {"type": "string"}},

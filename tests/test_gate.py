@@ -11,6 +11,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_faithful_mock_passes_for_every_caller(privileged: Credentials, unprivil
 
 # --- every fault: exit 1, naming the right check ------------------------------------------------
 
-EXPECTED: dict[str, tuple[set[str], dict[str, object], dict[str, object]]] = {
+EXPECTED: dict[str, tuple[set[str], dict[str, Any], dict[str, Any]]] = {
     # fault: (checks that must fail, mock settings, gate settings)
     "missing-required": ({"schema", "schemathesis.response_schema_conformance"}, {}, {}),
     "wrong-type": ({"schema"}, {}, {}),
@@ -111,7 +112,7 @@ def test_every_fault_has_an_expectation_and_every_check_is_shown_failing() -> No
 @pytest.mark.parametrize("fault", sorted(EXPECTED))
 def test_every_fault_fails_the_gate_naming_the_check(fault: str) -> None:
     checks, mock_settings, gate_settings = EXPECTED[fault]
-    config = MockConfig(root=REPO, fault=fault, **{"scenario": "enterprise", **mock_settings})  # type: ignore[arg-type]
+    config = MockConfig(root=REPO, fault=fault, **{"scenario": "enterprise", **mock_settings})
     with running_mock(config) as base:
         result = gate(base, **gate_settings)
     assert result.exit_code == 1, (fault, result.stop_reason, [(f.check, f.message) for f in result.failures])

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
@@ -188,7 +188,7 @@ def test_every_fault_breaks_the_contract(unlimited: str) -> None:
     def invalid(answer: requests.Response, response: str = "200", strict: bool = False) -> bool:
         return not validate(answer.json(), response, strict=strict).valid
 
-    checks = {
+    checks: dict[str, Callable[[], bool]] = {
         "missing-required": lambda: invalid(_fault(unlimited, "missing-required")),
         "wrong-type": lambda: invalid(_fault(unlimited, "wrong-type")),
         "enum-violation": lambda: invalid(_fault(unlimited, "enum-violation")),

@@ -88,7 +88,7 @@ def text_report(result: GateResult, redact: Redactor, verbose: bool = False) -> 
             continue
         extra = f"  ({check.failures} finding{'s' if check.failures != 1 else ''})" if check.failures else ""
         note = f"  [{check.note}]" if check.note else ""
-        out.append(f"  {STATE_MARK.get(check.state, check.state):<4} {check.id:<38} {check.title}{extra}{note}")
+        out.append(f"  {STATE_MARK.get(check.state, check.state):<4} {check.id:<44} {check.title}{extra}{note}")
     if result.failures:
         out.append("")
         out.append("findings")

@@ -25,14 +25,14 @@ from .session import GateSession, GateStop, RequestRefused
 
 VERSION_PROBE = "/api/info"
 WRONG_TOKEN = "rc-gate-wrong-token-0000000000000000"
-SCHEMATHESIS_CHECKS = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_headers_conformance",
-    "response_schema_conformance",
-    "ignored_auth",
-)
+SCHEMATHESIS_CHECKS = {
+    "not_a_server_error": "Schemathesis: no 5xx answers",
+    "status_code_conformance": "Schemathesis: every status is documented",
+    "content_type_conformance": "Schemathesis: the Content-Type is the documented one",
+    "response_headers_conformance": "Schemathesis: documented headers are present and well-formed",
+    "response_schema_conformance": "Schemathesis: bodies match the documented schemas",
+    "ignored_auth": "Schemathesis: authentication is enforced (auth-bypass probes)",
+}
 PRIVILEGED, UNPRIVILEGED = "privileged", "unprivileged"
 
 
@@ -294,8 +294,8 @@ class _Run:
         result.replayed = self.session.replayed
         titles = {check_id: check.title for check_id, check in CHECKS.items()}
         titles["rate-limit"] = "A 429 answer keeps the 429 contract (body and X-RateLimit-* headers)"
-        for name in SCHEMATHESIS_CHECKS:
-            titles[f"schemathesis.{name}"] = f"Schemathesis check {name}"
+        for name, title in SCHEMATHESIS_CHECKS.items():
+            titles[f"schemathesis.{name}"] = title
         for check_id, title in titles.items():
             errors = sum(1 for f in result.failures if f.check == check_id and f.severity == "error")
             warnings = sum(1 for f in result.failures if f.check == check_id and f.severity == "warning")
