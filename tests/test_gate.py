@@ -185,7 +185,12 @@ def test_read_timeout_is_exit_3() -> None:
 def test_rejected_credentials_are_exit_3() -> None:
     with running_mock(MockConfig(root=REPO)) as base:
         result = gate(base, Credentials("rc-demo-admin", "not-the-token"), None)
-    assert result.exit_code == 3 and "credentials rejected" in (result.stop_reason or "")
+        assert result.exit_code == 3 and "credentials rejected" in (result.stop_reason or "")
+        assert result.errors == []
+        result = gate(base, ADMIN, Credentials("rc-demo-user", "not-the-token"))
+    assert result.exit_code == 3 and result.errors == [] and result.stop_reason is None
+    assert any("UNPRIVILEGED_AUTH_TOKEN" in item for item in result.not_checked)
+    assert [i.state for i in result.interactions if i.caller == "unprivileged"] == ["not checked"]
 
 
 @pytest.fixture

@@ -275,7 +275,8 @@ def _rate_headers_missing() -> bool:
 # --- the command ------------------------------------------------------------------------------
 
 
-def test_mock_command_prints_url_and_credentials_and_stops_cleanly(tmp_path: object) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_mock_command_prints_url_and_credentials_and_stops_cleanly(stop_signal: signal.Signals) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "rc_licenses_contract", "mock", "--port", "0", "--server-version", "6"],
         stdout=subprocess.PIPE,
@@ -299,10 +300,9 @@ def test_mock_command_prints_url_and_credentials_and_stops_cleanly(tmp_path: obj
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
         assert answer.status_code == 200 and "externalModules" not in answer.json()["license"]
-        for sig in (signal.SIGTERM,):
-            process.send_signal(sig)
+        process.send_signal(stop_signal)
         assert process.wait(timeout=10) == 0
-        assert "stopped (SIGTERM)" in process.stdout.read()
+        assert f"stopped ({stop_signal.name})" in process.stdout.read()
     finally:
         if process.poll() is None:
             process.kill()

@@ -239,14 +239,17 @@ class _Run:
                 self.result.not_checked.append(f"interaction {item['id']}: {exc}")
                 continue
             outcome.status = exchange.status
-            if item["caller"] == PRIVILEGED and exchange.status == 401:
-                # A configuration problem, not a contract violation: stop (exit 3), blame nothing.
-                self.stop(
-                    "credentials rejected: the privileged caller got 401 (check ROCKETCHAT_AUTH_TOKEN "
-                    "and ROCKETCHAT_USER_ID)"
+            if item["caller"] in (PRIVILEGED, UNPRIVILEGED) and exchange.status == 401:
+                # A configuration problem, not a contract violation: blame nothing, exit 3.
+                variables = "ROCKETCHAT_" + ("" if item["caller"] == PRIVILEGED else "UNPRIVILEGED_")
+                reason = (
+                    f"credentials rejected: the {item['caller']} caller got 401 (check "
+                    f"{variables}AUTH_TOKEN and {variables}USER_ID)"
                 )
+                if item["caller"] == PRIVILEGED:
+                    self.stop(reason)
                 outcome.state = "not checked"
-                self.result.not_checked.append(f"interaction {item['id']}: {self.result.stop_reason}")
+                self.result.not_checked.append(f"interaction {item['id']}: {reason}")
                 continue
             assert self.ctx is not None
             found = self.record(run_checks(exchange, self.ctx))
