@@ -28,6 +28,7 @@ from .validation import Finding, get_engine, split_findings
 
 PATTERNS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".har": "har"}
 CHUNK_BYTES = 8 * 1024 * 1024
+_UNPARSED = object()
 PROVEN_CACHE_SIZE = 4096  # distinct valid bodies remembered per process
 PARALLEL_THRESHOLD = 2 * CHUNK_BYTES  # below this, starting processes costs more than it saves
 STDIN = "-"
@@ -229,12 +230,15 @@ class RecordChecker:
         proven = self.proven_valid
         results = out.results
         for number, raw in enumerate(lines, 1):
+            parsed = _UNPARSED  # set when orjson round-trips the line exactly: safe to reuse below
             if raw in proven:
                 fast = True
             else:
                 try:
                     value = loads(raw)
-                    fast = schema_uri is not None and dumps(value) == raw and is_valid(value, schema_uri)
+                    if schema_uri is not None and dumps(value) == raw:
+                        parsed = value
+                    fast = schema_uri is not None and parsed is not _UNPARSED and is_valid(value, schema_uri)
                 except decode_error:
                     fast = False
                 if fast and len(proven) < PROVEN_CACHE_SIZE:
@@ -248,7 +252,11 @@ class RecordChecker:
             if not raw.strip():
                 out.skipped += 1
                 continue
-            result = self.check(raw, _line_record(name, response, number), response)
+            make = _line_record(name, response, number)
+            if parsed is not _UNPARSED:
+                result = self.check_value(parsed, make, response)  # parsed already: do not parse again
+            else:
+                result = self.check(raw, make, response)
             if result.state == VALID and not result.warnings and not keep_valid:
                 out.valid += 1
             else:
