@@ -413,3 +413,43 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path, seed: dict[str, Any]) -
     assert code == 0 and terminal.strip() == "", "no bar in CI"
     code, _, terminal = _stderr_on_a_terminal(["validate", "-q", "dump.jsonl"], tmp_path, env)
     assert terminal.strip() == "", "no bar with --quiet"
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path, seed: dict[str, Any]) -> None:
+    (tmp_path / "dump.jsonl").write_text((compact(broken(seed)) + "\n") * 20000)
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {sys.executable} -m rc_licenses_contract validate dump.jsonl | head -1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        check=False,
+        timeout=120,
+    )
+    assert done.stdout.startswith("error: dump.jsonl:1::/license/trial")
+    assert done.stderr == "", done.stderr
+
+
+def test_internal_errors_are_one_redacted_line(tmp_path: Path) -> None:
+    code = (
+        "import sys\nimport rc_licenses_contract.commands as commands\n"
+        "def broken(args):\n    raise RuntimeError('boom near canary-secret-123 and more\\nsecond line')\n"
+        "commands.run_lint = broken\n"
+        "from rc_licenses_contract.cli import main\nsys.exit(main(['lint']))\n"
+    )
+    env = cli_env(ROCKETCHAT_AUTH_TOKEN="canary-secret-123")
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 70
+    assert done.stderr.count("\n") == 1 and "internal error: RuntimeError: boom near *** and more" in done.stderr
+    assert "canary-secret-123" not in done.stderr and "Traceback" not in done.stderr
+    debug = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**env, "RC_LICENSES_CONTRACT_DEBUG": "1"},
+    )
+    assert "Traceback" in debug.stderr

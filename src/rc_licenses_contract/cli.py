@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,9 +11,19 @@ from pathlib import Path
 from . import __version__
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_INTERNAL = 70  # EX_SOFTWARE
+DEBUG_ENV = "RC_LICENSES_CONTRACT_DEBUG"
+SECRET_VARIABLES = (
+    "ROCKETCHAT_AUTH_TOKEN",
+    "ROCKETCHAT_USER_ID",
+    "ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN",
+    "ROCKETCHAT_UNPRIVILEGED_USER_ID",
+)
+SECRET_ARGS = ("auth_token", "user_id", "unprivileged_auth_token", "unprivileged_user_id")
 
 EPILOG = """\
-exit codes: 0 ok, 1 contract problems, 2 usage or configuration error, 3 could not complete.
+exit codes: 0 ok, 1 contract problems, 2 usage or configuration error, 3 could not complete,
+70 internal error (a bug; set RC_LICENSES_CONTRACT_DEBUG=1 for the traceback).
 """
 
 
@@ -266,29 +277,51 @@ def _positive_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "lint":
-            from .commands import run_lint
-
-            return run_lint(args)
-        if args.command == "bundle":
-            from .commands import run_bundle
-
-            return run_bundle(args)
-        if args.command == "gate":
-            from .commands import run_gate
-
-            return run_gate(args)
-        if args.command == "mock":
-            from .commands import run_mock
-
-            return run_mock(args)
-        if args.command == "validate":
-            from .commands import run_validate
-
-            return run_validate(args)
+        return _dispatch(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`… | head`): stop quietly, as other command-line tools do. Point stdout at
+        # devnull so that the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except Exception as exc:  # a bug: one line for the user; the traceback only when asked for
+        if os.environ.get(DEBUG_ENV):
+            raise
+        from .gate.secrets import Redactor
+
+        known = [os.environ.get(name) for name in SECRET_VARIABLES] + [
+            getattr(args, name, None) for name in SECRET_ARGS
+        ]
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        message = f"rc-licenses-contract: internal error: {type(exc).__name__}: {detail}"
+        print(Redactor(known)(message) + f" (a bug; set {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "lint":
+        from .commands import run_lint
+
+        return run_lint(args)
+    if args.command == "bundle":
+        from .commands import run_bundle
+
+        return run_bundle(args)
+    if args.command == "gate":
+        from .commands import run_gate
+
+        return run_gate(args)
+    if args.command == "mock":
+        from .commands import run_mock
+
+        return run_mock(args)
+    if args.command == "validate":
+        from .commands import run_validate
+
+        return run_validate(args)
     raise AssertionError(f"unhandled command {args.command}")
 
 
