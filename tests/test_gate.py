@@ -458,3 +458,16 @@ def test_transport_failures_read_as_one_clear_line() -> None:
     )
     assert _reason(dns) == "DNS lookup failed (unknown host)"
     assert _reason(OSError("... [Errno 111] Connection refused")) == "connection refused"
+
+
+def test_a_workspace_under_a_sub_path() -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    from rc_licenses_contract.mock.app import create_app
+
+    app = Starlette(routes=[Mount("/chat", app=create_app(MockConfig(root=REPO)))])
+    with running_mock(app=app) as base:
+        result = gate(base + "/chat/")
+    assert result.exit_code == 0, (result.stop_reason, [(f.check, f.message) for f in result.failures])
+    assert result.version_source == "detected"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
@@ -130,9 +130,11 @@ class _Run:
         self.options = options
         self.contract = contract
         self.result = GateResult(options)
+        # A workspace may live under a sub-path (ROOT_URL https://host/chat): allow the paths below it.
+        prefix = urlsplit(options.base_url).path.rstrip("/")
         self.session = GateSession(
-            allowed_paths=(contract.path, VERSION_PROBE),
-            uncounted_paths=(VERSION_PROBE,),
+            allowed_paths=(prefix + contract.path, prefix + VERSION_PROBE),
+            uncounted_paths=(prefix + VERSION_PROBE,),
             max_requests=options.max_requests,
             deadline=time.monotonic() + options.timeout,
             connect_timeout=options.connect_timeout,

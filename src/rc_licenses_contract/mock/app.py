@@ -264,7 +264,11 @@ class MockServer:
 
     async def dispatch(self, request: Request) -> Response:
         self.state.served += 1
-        path = request.scope["path"]  # not request.url: building a URL object costs more than the answer
+        # Not request.url: building a URL object costs more than the answer. Mounted under a prefix,
+        # Starlette keeps the full path and names the prefix in root_path.
+        path, root = request.scope["path"], request.scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
         handler = {self.state.contract.path: self.licenses_info, "/api/info": self.server_info}.get(path)
         if handler is None:
             return json_reply(404, {"success": False, "error": f"Not found: {path}"})
