@@ -40,7 +40,6 @@ def run_lint(args: argparse.Namespace) -> int:
 
 def run_validate(args: argparse.Namespace) -> int:
     from .checker import ValidateOptions, run
-    from .errors import UsageError
     from .reporters import REPORTERS, Progress, use_color
 
     options = ValidateOptions(
@@ -66,11 +65,7 @@ def run_validate(args: argparse.Namespace) -> int:
     progress = Progress(Progress.wanted(args.quiet))
     try:
         summary = run(options, reporter.record, progress.update)
-    except UsageError as exc:
-        progress.close()
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ContractError as exc:
+    except (UsageError, ContractError) as exc:
         progress.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -185,7 +180,6 @@ def run_gate(args: argparse.Namespace) -> int:
     import os
     from urllib.parse import urlsplit
 
-    from .errors import UsageError
     from .gate.report import json_report, junit_report, text_report
     from .gate.run import Credentials, GateOptions
     from .gate.run import run_gate as gate
@@ -196,6 +190,7 @@ def run_gate(args: argparse.Namespace) -> int:
         unprivileged = _pair(args, "unprivileged_auth_token", "unprivileged_user_id", "unprivileged")
         base_url = args.base_url or os.environ.get("ROCKETCHAT_URL")
         note = ""
+        state = None
         if args.mock:
             from .mock.app import build_state
 
@@ -249,9 +244,10 @@ def run_gate(args: argparse.Namespace) -> int:
     )
     with contextlib.ExitStack() as stack:
         if args.mock:
+            from .mock.app import create_app
             from .mock.runner import running_mock
 
-            options.base_url = stack.enter_context(running_mock(mock_config(args)))
+            options.base_url = stack.enter_context(running_mock(app=create_app(state=state)))
         try:
             result = gate(options)
         except ContractError as exc:

@@ -10,6 +10,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 from abc import ABC, abstractmethod
 from typing import IO, Any, ClassVar
 from xml.sax.saxutils import escape, quoteattr
@@ -195,8 +196,6 @@ class Progress:
         return not quiet and sys.stderr.isatty() and not os.environ.get("CI")
 
     def update(self, done: int, total: int) -> None:
-        import time
-
         now = time.monotonic()
         if not self.enabled or total <= 0 or now - self.last < 0.2:
             return

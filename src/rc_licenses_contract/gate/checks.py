@@ -13,12 +13,11 @@ from typing import Any
 
 import orjson
 
+from ..domain import GLOBAL_KINDS, max_limit
 from ..loader import Contract, resolve_pointer
 from ..validation import validate
 
 NOT_JSON = object()
-GLOBAL_KINDS = ("activeUsers", "guestUsers", "privateApps", "marketplaceApps", "monthlyActiveContacts")
-UNLICENSED_MAX = {"privateApps": 3, "marketplaceApps": 5}
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
 
@@ -285,6 +284,21 @@ def external_modules(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
             )
 
 
+def _wrong_maxima(
+    check_id: str, exchange: Exchange, info: dict[str, Any], license_: dict[str, Any] | None, why: str
+) -> Iterator[Failure]:
+    """Each effective limit's max must be what the server derives from the license (or its absence)."""
+    for kind, entry in (info.get("limits") or {}).items():
+        expected = max_limit(license_, kind)
+        if isinstance(entry, dict) and entry.get("max") != expected:
+            yield Failure(
+                check_id,
+                f"{kind} max is {entry.get('max')!r}{why} {expected}",
+                exchange,
+                pointer=f"/license/limits/{kind}/max",
+            )
+
+
 @check("semantic.license-consistency", "tags, trial, modules and maxima agree with the nested license")
 def license_consistency(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     info = _license_info(exchange)
@@ -317,17 +331,7 @@ def license_consistency(exchange: Exchange, ctx: GateContext) -> Iterator[Failur
                 exchange,
                 pointer=f"/license/activeModules/{index}",
             )
-    rules: dict[str, Any] = nested["limits"] if isinstance(nested.get("limits"), dict) else {}
-    for kind, entry in (info.get("limits") or {}).items():
-        kind_rules = [r.get("max") for r in rules.get(kind) or [] if isinstance(r, dict)]
-        expected = min((m for m in kind_rules if isinstance(m, (int, float))), default=-1)
-        if isinstance(entry, dict) and entry.get("max") != expected:
-            yield Failure(
-                name,
-                f"{kind} max is {entry.get('max')!r}, the license's rules give {expected}",
-                exchange,
-                pointer=f"/license/limits/{kind}/max",
-            )
+    yield from _wrong_maxima(name, exchange, info, nested, ", the license's rules give")
     if info.get("hasValidLicense") is False:
         yield Failure(
             name, "a nested license is sent but hasValidLicense is false", exchange, pointer="/license/hasValidLicense"
@@ -347,15 +351,7 @@ def no_license_defaults(exchange: Exchange, ctx: GateContext) -> Iterator[Failur
             exchange,
             pointer="/license/hasValidLicense",
         )
-    for kind, entry in (info.get("limits") or {}).items():
-        expected = UNLICENSED_MAX.get(kind, -1)
-        if isinstance(entry, dict) and entry.get("max") != expected:
-            yield Failure(
-                name,
-                f"{kind} max is {entry.get('max')!r}; without a license it is {expected}",
-                exchange,
-                pointer=f"/license/limits/{kind}/max",
-            )
+    yield from _wrong_maxima(name, exchange, info, None, "; without a license it is")
     if info.get("tags") not in ([], None) or info.get("trial") is True:
         yield Failure(name, "tags or trial set without a license", exchange, pointer="/license")
 

@@ -26,12 +26,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..domain import GLOBAL_KINDS
 from ..errors import ContractError
 from ..loader import Contract, load_contract
 from .faults import FAULTS, Reply
 from .model import (
     BYPASS,
-    GLOBAL_KINDS,
     PRIVILEGED,
     VERSIONS,
     Scenario,
@@ -289,9 +289,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def create_app(config: MockConfig | None = None) -> Starlette:
-    """The ASGI app; also usable in-process (e.g. with httpx's ASGI transport or Schemathesis)."""
-    state = build_state(config or MockConfig())
+def create_app(config: MockConfig | None = None, state: MockState | None = None) -> Starlette:
+    """The ASGI app; also usable in-process (e.g. with httpx's ASGI transport or Schemathesis).
+
+    Pass a state already built with build_state() to avoid loading the contract's data twice."""
+    state = state or build_state(config or MockConfig())
     server = MockServer(state)
     app = Starlette(
         routes=[Route("/{path:path}", server.dispatch, methods=ALL_METHODS)],

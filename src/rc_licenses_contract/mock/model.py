@@ -13,13 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from ..cases import apply_patch
+from ..domain import GLOBAL_KINDS, LIMIT_KINDS, max_limit
 from ..errors import ContractError
 from ..jsonio import read_json
 from ..loader import Contract, resolve_data
 
-LIMIT_KINDS = ("activeUsers", "guestUsers", "roomsPerGuest", "privateApps", "marketplaceApps", "monthlyActiveContacts")
-GLOBAL_KINDS = tuple(kind for kind in LIMIT_KINDS if kind != "roomsPerGuest")
-UNLICENSED_MAX = {"privateApps": 3, "marketplaceApps": 5}
 PREVENTING = ("prevent_action", "prevent_installation")
 VERSIONS = ("6", "7", "8")
 PRIVILEGED, MANAGE_CLOUD, BYPASS = "view-privileged-setting", "manage-cloud", "api-bypass-rate-limit"
@@ -115,13 +113,6 @@ def disabled_modules(license_: dict[str, Any], now: datetime | None = None) -> s
         if period.get("invalidBehavior") == "disable_modules" and not in_period(period, now):
             disabled.update(period.get("modules", []))
     return disabled
-
-
-def max_limit(license_: dict[str, Any] | None, kind: str) -> int:
-    if license_ is None:
-        return UNLICENSED_MAX.get(kind, -1)
-    rules = license_.get("limits", {}).get(kind) or []
-    return min((int(rule["max"]) for rule in rules), default=-1)
 
 
 def prevented(license_: dict[str, Any] | None, kind: str, usage: dict[str, int]) -> bool:
