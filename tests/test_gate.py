@@ -58,7 +58,7 @@ def test_faithful_mock_passes_for_every_scenario_and_version(scenario: str, vers
 @pytest.mark.parametrize(("privileged", "unprivileged"), [(ADMIN, None), (AUDITOR, USER), (AUDITOR, None)])
 def test_faithful_mock_passes_for_every_caller(privileged: Credentials, unprivileged: Credentials | None) -> None:
     """The auditor is privileged but rate limited: the gate paces itself by X-RateLimit-* and waits out 429s."""
-    with running_mock(MockConfig(scenario="enterprise", rate_limit=(6, 1.5), root=REPO)) as base:
+    with running_mock(MockConfig(scenario="enterprise", rate_limit=(2, 1.5), root=REPO)) as base:
         started = time.monotonic()
         result = gate(base, privileged, unprivileged, max_requests=12)
     assert result.exit_code == 0, [(f.check, f.message) for f in result.failures] + [result.stop_reason]
@@ -82,6 +82,7 @@ EXPECTED: dict[str, tuple[set[str], dict[str, Any], dict[str, Any]]] = {
     "external-not-active": ({"semantic.external-modules"}, {}, {}),
     "license-leak": ({"semantic.caller-shape"}, {}, {}),
     "trial-mismatch": ({"semantic.license-consistency"}, {}, {}),
+    "prevented-actions-flipped": ({"semantic.prevented-actions"}, {}, {}),
     "wrong-defaults": ({"semantic.no-license-defaults"}, {"scenario": "community"}, {}),
     "wrong-content-type": ({"content-type", "schemathesis.content_type_conformance"}, {}, {}),
     "html-200": ({"json-body", "content-type"}, {}, {}),
@@ -91,7 +92,7 @@ EXPECTED: dict[str, tuple[set[str], dict[str, Any], dict[str, Any]]] = {
     "bad-401": ({"schema"}, {}, {}),
     "missing-cache-headers": ({"headers"}, {}, {}),
     "garbled-rate-limit-headers": ({"headers", "schemathesis.response_headers_conformance"}, {}, {}),
-    "rate-limit-headers-missing": ({"rate-limit"}, {"rate_limit": (2, 60.0)}, {"timeout": 5}),
+    "rate-limit-headers-missing": ({"rate-limit"}, {"rate_limit": (2, 60.0)}, {"timeout": 5, "privileged": AUDITOR}),
     "no-auth": ({"status", "schemathesis.ignored_auth"}, {}, {}),
     "ignore-unknown-params": ({"status"}, {}, {}),
     "validate-before-auth": ({"status"}, {}, {}),

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -90,25 +91,76 @@ def test_unauthorized_forms_per_version(unlimited: str, version: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "query",
+    ("query", "reason"),
     [
-        "loadValues=1",
-        "loadValues=0",
-        "loadValues=yes",
-        "loadValues=",
-        "loadValues=TRUE",
-        "foo=bar",
-        "loadValues=true&loadValues=false",
-        "loadValues=true&x=1",
+        ("loadValues=1", "must be boolean"),
+        ("loadValues=0", "must be boolean"),
+        ("loadValues=yes", "must be boolean"),
+        ("loadValues=", "must be boolean"),
+        ("loadValues", "must be boolean"),
+        ("loadValues=TRUE", "must be boolean"),
+        ("loadValues=true&loadValues=false", "must be boolean"),
+        ("loadValues=true&loadValues=true", "must be boolean"),
+        ("foo=bar", "must NOT have additional properties"),
+        ("loadValues=true&x=1", "must NOT have additional properties"),
+        ("loadValues=yes&x=1", "must NOT have additional properties"),
     ],
 )
-@pytest.mark.parametrize("version", ["6", "8"])
-def test_bad_queries_get_400_after_authentication(unlimited: str, query: str, version: str) -> None:
+@pytest.mark.parametrize("version", ["6", "7", "8"])
+def test_bad_queries_get_400_in_ajvs_words_after_authentication(
+    unlimited: str, query: str, reason: str, version: str
+) -> None:
     answer = get(unlimited, "admin", query, f"version={version}")
     assert answer.status_code == 400
-    assert validate(answer.json(), "400").valid
-    assert answer.json()["errorType"] == ("error-invalid-params" if version == "8" else "invalid-params")
-    assert get(unlimited, None, query).status_code == 401, "authentication runs first"
+    body = answer.json()
+    assert validate(body, "400", "8" if version == "8" else "default").valid
+    if version == "8":  # the typed route: the router's words
+        assert body == {"success": False, "error": reason, "errorType": "error-invalid-params"}
+    else:  # addRoute: Meteor.Error('invalid-params', reason)
+        assert body == {"success": False, "error": f"{reason} [invalid-params]", "errorType": "invalid-params"}
+    assert get(unlimited, None, query, f"version={version}").status_code == 401, "authentication runs first"
+
+
+BRACKET_FORMS = ["loadValues[]=true", "loadValues%5B%5D=true", "loadValues[0]=true", "loadValues%5B0%5D=true"]
+
+
+@pytest.mark.parametrize("query", BRACKET_FORMS)
+def test_bracket_forms_are_coerced_on_8_and_refused_before(unlimited: str, query: str) -> None:
+    """8.6 and later parse `loadValues[]=true` into an array of one and coerce it; 6.x and 7.x see an unknown name."""
+    eight = get(unlimited, "admin", query, "version=8")
+    assert eight.status_code == 200
+    assert all("value" in entry for entry in eight.json()["license"]["limits"].values())
+    assert validate(eight.json(), "200", "8", strict=True).valid
+    for version in ("6", "7"):
+        refused = get(unlimited, "admin", query, f"version={version}")
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "must NOT have additional properties [invalid-params]"
+    off = get(unlimited, "admin", query.replace("true", "false"), "version=8").json()["license"]["limits"]
+    assert not any("value" in entry for entry in off.values())
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "loadValues[]=true&loadValues[]=false",
+        "loadValues[]=yes",
+        "loadValues[x]=true",
+        "loadValues[]=true&loadValues=true",
+    ],
+)
+def test_bracket_forms_that_are_not_one_boolean_are_400_on_8(unlimited: str, query: str) -> None:
+    answer = get(unlimited, "admin", query, "version=8")
+    assert answer.status_code == 400 and answer.json()["error"] == "must be boolean"
+
+
+def test_a_query_the_router_cannot_parse_gets_400_without_error_type(unlimited: str) -> None:
+    too_many = "&".join(["loadValues[]=true"] * 501)
+    answer = get(unlimited, "admin", too_many, "version=8")
+    assert answer.status_code == 400
+    assert answer.json() == {"success": False, "error": "Invalid query parameters"}
+    assert validate(answer.json(), "400", "8").valid
+    parsed = get(unlimited, "admin", "&".join(["loadValues[]=true"] * 500), "version=8")
+    assert parsed.json()["error"] == "must be boolean", "500 items parse; an array of several is not one boolean"
 
 
 def test_good_spellings_and_headers(unlimited: str) -> None:
@@ -134,6 +186,127 @@ def test_rate_limiter() -> None:
         assert get(base, "auditor").status_code == 429, "per client and route, not per user"
         assert get(base, "admin").status_code == 200, "api-bypass-rate-limit is not limited"
         assert "x-ratelimit-limit" not in get(base, "admin").headers
+
+
+RATE_LIMIT_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
+
+
+@pytest.mark.parametrize("version", ["6", "7", "8"])
+def test_authentication_comes_before_the_rate_limiter(version: str) -> None:
+    """A 401 is never counted, never answered 429 and carries no X-RateLimit-* (the limiter is in the action)."""
+    prefer = f"version={version}"
+    with running_mock(MockConfig(rate_limit=(3, 60.0), root=REPO)) as base:
+        rejected = [get(base, None, prefer=prefer) for _ in range(8)]
+        rejected += [
+            get(base, None, prefer=prefer, **{"X-User-Id": "rc-demo-user", "X-Auth-Token": "x"}) for _ in range(4)
+        ]
+        rejected += [get(base, None, "loadValues=yes", prefer) for _ in range(3)]
+        assert [a.status_code for a in rejected] == [401] * 15
+        assert not any(name in a.headers for a in rejected for name in RATE_LIMIT_HEADERS)
+        user = get(base, "user", prefer=prefer)
+        assert user.status_code == 200 and user.headers["x-ratelimit-remaining"] == "2", "no 401 was counted"
+
+
+def test_8x_401_comes_from_authentication_with_json_content_type_only() -> None:
+    with running_mock(MockConfig(rate_limit=(3, 60.0), root=REPO)) as base:
+        unauthorized = get(base, None, prefer="version=8")
+        assert unauthorized.status_code == 401
+        assert unauthorized.headers["content-type"] == "application/json"
+        for name in ("cache-control", "pragma", *RATE_LIMIT_HEADERS):
+            assert name not in unauthorized.headers, name
+        assert validate(unauthorized.json(), "401", "8").valid
+        ok = get(base, "user", prefer="version=8")
+        assert ok.headers["cache-control"] == "no-store" and ok.headers["pragma"] == "no-cache"
+
+
+@pytest.mark.parametrize("limiter", [None, (10, 60.0)])
+def test_a_forced_429_carries_all_three_rate_limit_headers(limiter: tuple[int, float] | None) -> None:
+    with running_mock(MockConfig(rate_limit=limiter, root=REPO)) as base:
+        started_ms = time.time() * 1000
+        for user in ("admin", "user", None):
+            answer = get(base, user, prefer="code=429")
+            assert answer.status_code == 429 and validate(answer.json(), "429").valid
+            assert answer.headers["x-ratelimit-limit"] == "10"
+            assert answer.headers["x-ratelimit-remaining"] == "0"
+            assert started_ms < int(answer.headers["x-ratelimit-reset"]) < started_ms + 61_000
+
+
+@pytest.mark.parametrize("version", ["6", "7"])
+def test_add_route_versions_count_a_400_and_send_the_headers(version: str) -> None:
+    """6.x/7.x (addRoute): the limiter runs before query validation; a limited caller gets 429 even for a bad query."""
+    with running_mock(MockConfig(rate_limit=(2, 60.0), root=REPO)) as base:
+        answers = [get(base, "user", "loadValues=yes", f"version={version}") for _ in range(3)]
+        assert [a.status_code for a in answers] == [400, 400, 429]
+        assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["1", "0", "0"]
+
+
+def test_the_typed_8x_route_validates_the_query_before_the_limiter() -> None:
+    with running_mock(MockConfig(rate_limit=(2, 60.0), root=REPO)) as base:
+        bad = [get(base, "user", "loadValues=yes", "version=8") for _ in range(4)]
+        assert [a.status_code for a in bad] == [400] * 4
+        assert not any(name in a.headers for a in bad for name in RATE_LIMIT_HEADERS)
+        assert all(a.headers["cache-control"] == "no-store" for a in bad), "the router's answer"
+        good = get(base, "user", prefer="version=8")
+        assert good.status_code == 200 and good.headers["x-ratelimit-remaining"] == "1", "no 400 was counted"
+
+
+def _expected_prevented(license_: dict[str, Any] | None, values: dict[str, int]) -> dict[str, bool]:
+    """Upstream's rule, written out independently: without a license privateApps 3 and marketplaceApps 5
+    (prevent_action); only prevent_action rules with max >= 0 prevent, once the value reaches the max."""
+    rules: dict[str, Any] = (
+        license_["limits"]
+        if license_
+        else {
+            "privateApps": [{"max": 3, "behavior": "prevent_action"}],
+            "marketplaceApps": [{"max": 5, "behavior": "prevent_action"}],
+        }
+    )
+    counts = {**values, "roomsPerGuest": 0}
+    return {
+        kind: any(
+            rule["behavior"] == "prevent_action" and 0 <= rule["max"] <= counts[kind] for rule in rules.get(kind, [])
+        )
+        for kind in (
+            "activeUsers",
+            "guestUsers",
+            "roomsPerGuest",
+            "privateApps",
+            "marketplaceApps",
+            "monthlyActiveContacts",
+        )
+    }
+
+
+def test_prevented_actions_follow_upstreams_rules_in_every_scenario(unlimited: str, contract: Contract) -> None:
+    scenarios = load_scenarios(contract)
+    for name, scenario in scenarios.items():
+        body = get(unlimited, "admin", "loadValues=true", f"scenario={name}, version=8").json()["license"]
+        values = {kind: entry["value"] for kind, entry in body["limits"].items()}
+        license_ = scenario.license if scenario.has_valid_license else None
+        assert body["preventedActions"] == _expected_prevented(license_, values), name
+        unprivileged = get(unlimited, "user", "", f"scenario={name}, version=8").json()["license"]
+        assert unprivileged["preventedActions"] == body["preventedActions"], "the caller does not change the verdict"
+    expired = get(unlimited, "admin", "loadValues=true", "scenario=expired").json()["license"]
+    assert expired["limits"]["marketplaceApps"] == {"max": 5, "value": 6}
+    assert expired["preventedActions"]["marketplaceApps"] is True, "the default rule prevents without a license"
+    reseller = get(unlimited, "admin", "loadValues=true", "scenario=offline-reseller").json()["license"]
+    assert reseller["limits"]["marketplaceApps"] == {"max": 5, "value": 5}
+    assert reseller["preventedActions"]["marketplaceApps"] is False, "prevent_installation prevents no action"
+    reached = get(unlimited, "admin", "loadValues=true", "scenario=limit-reached").json()["license"]
+    assert reached["preventedActions"]["activeUsers"] is True and reached["limits"]["activeUsers"]["value"] == 500
+
+
+def test_modules_switched_off_stay_in_external_modules(unlimited: str) -> None:
+    body = get(unlimited, "admin", "loadValues=true", "scenario=modules-disabled, version=8").json()
+    info = body["license"]
+    external = [entry["module"] for entry in info["externalModules"]]
+    assert external == ["chat.rocket.whatsapp-premium", "chat.rocket.sms-gateway"]
+    assert "chat.rocket.whatsapp-premium" not in info["activeModules"], "switched off by an elapsed period"
+    assert "chat.rocket.sms-gateway" not in info["activeModules"], "switched off by a reached disable_modules limit"
+    assert "outbound-messaging" not in info["activeModules"] and "auditing" in info["activeModules"]
+    assert validate(body, "200", "8", strict=True).valid
+    seven = get(unlimited, "user", "", "scenario=modules-disabled, version=7").json()["license"]
+    assert [entry["module"] for entry in seven["externalModules"]] == external
 
 
 def test_rate_limit_window_resets() -> None:
@@ -207,6 +380,12 @@ def test_every_fault_breaks_the_contract(unlimited: str) -> None:
         "trial-mismatch": lambda: (
             _fault(unlimited, "trial-mismatch").json()["license"]["trial"]
             is not _fault(unlimited, "trial-mismatch").json()["license"]["license"]["information"]["trial"]
+        ),
+        "prevented-actions-flipped": lambda: (
+            _fault(unlimited, "prevented-actions-flipped").json()["license"]["preventedActions"][
+                "monthlyActiveContacts"
+            ]
+            is True
         ),
         "wrong-defaults": lambda: (
             get(unlimited, "admin", prefer="fault=wrong-defaults, scenario=community").json()["license"]["limits"][
@@ -375,9 +554,11 @@ def test_thousands_of_concurrent_requests_with_garbage_keep_it_serving() -> None
         assert {s for s in statuses if s is not None} <= {200, 400, 401, 404, 405, 413, 414, 429, 431, 505}
         after = get(base, "admin", "loadValues=true")
         assert after.status_code == 200 and validate(after.json(), strict=True).valid
-        limited = get(base, None)
-        assert limited.status_code == 429, "the storm used up the window of this client; the limiter still works"
-        assert validate(limited.json(), "429").valid
+        anonymous = get(base, None)
+        assert anonymous.status_code == 401 and "x-ratelimit-remaining" not in anonymous.headers
+        answers = [get(base, "user") for _ in range(11)]
+        assert [a.status_code for a in answers] == [200] * 10 + [429], "anonymous garbage was never counted"
+        assert validate(answers[-1].json(), "429").valid
 
 
 def test_os_environment_is_untouched() -> None:

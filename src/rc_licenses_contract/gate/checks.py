@@ -13,7 +13,17 @@ from typing import Any
 
 import orjson
 
-from ..domain import GLOBAL_KINDS, max_limit
+from ..domain import (
+    GLOBAL_KINDS,
+    LIMIT_KINDS,
+    NO_GUEST_ROOMS,
+    disabled_by_periods,
+    disabling_limit_rules,
+    limit_reached,
+    max_limit,
+    prevented,
+    rules,
+)
 from ..loader import Contract, resolve_pointer
 from ..validation import validate
 
@@ -266,22 +276,103 @@ def load_values(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
         )
 
 
-@check("semantic.external-modules", "Every external module is also an active module")
+@check("semantic.external-modules", "Every external module is active unless the visible license switched it off")
 def external_modules(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
+    """externalModules lists the license's granted external modules, activeModules the ones in force
+    (ee/packages/license: modules.ts, license.ts). A module may be missing from activeModules only when
+    the nested license switches it off: a `disable_modules` period not in force now, or a `disable_modules`
+    limit rule whose current value is over its max (or unknown, without loadValues). Without the nested
+    license those reasons cannot be seen, so nothing is judged."""
     info = _license_info(exchange)
-    if info is None or not isinstance(info.get("externalModules"), list):
+    nested = info.get("license") if info else None
+    if info is None or not isinstance(info.get("externalModules"), list) or not isinstance(nested, dict):
         return
-    active = set(info.get("activeModules") or [])
+    active = info.get("activeModules")
+    active_names = {name for name in active if isinstance(name, str)} if isinstance(active, list) else set()
+    switched_off = disabled_by_periods(nested)
+    limits = _limits_of(info)
     for index, entry in enumerate(info["externalModules"]):
         name = entry.get("module") if isinstance(entry, dict) else None
-        if name not in active:
-            yield Failure(
-                "semantic.external-modules",
-                f"external module {name!r} is not in activeModules",
-                exchange,
-                pointer=f"/license/externalModules/{index}/module",
-                value=_snippet(name),
-            )
+        if name in active_names or name in switched_off or _limit_may_disable(nested, limits, name):
+            continue
+        yield Failure(
+            "semantic.external-modules",
+            f"external module {name!r} is not in activeModules, and the license switches it off neither by "
+            "an elapsed disable_modules period nor by a reached disable_modules limit",
+            exchange,
+            pointer=f"/license/externalModules/{index}/module",
+            value=_snippet(name),
+        )
+
+
+def _limits_of(info: dict[str, Any]) -> dict[str, Any]:
+    limits = info.get("limits")
+    return limits if isinstance(limits, dict) else {}
+
+
+def _limit_may_disable(license_: dict[str, Any], limits: dict[str, Any], module: Any) -> bool:
+    for kind, rule in disabling_limit_rules(license_):
+        modules = rule.get("modules")
+        if not isinstance(modules, list) or module not in modules:
+            continue
+        entry = limits.get(kind)
+        value = entry.get("value") if isinstance(entry, dict) else None
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or limit_reached(rule, value):
+            return True
+    return False
+
+
+@check("semantic.prevented-actions", "preventedActions follow the visible limit rules and current values")
+def prevented_actions(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
+    """Upstream (validateLicenseLimits, validateDefaultLimits): only a `prevent_action` rule with max >= 0
+    prevents an action, once the current value reaches its max; without a valid license the rules are
+    privateApps 3 and marketplaceApps 5. Judged where the caller sees the rules: the nested license, or
+    its absence (a privileged caller without one, or hasValidLicense false). A kind whose verdict depends
+    on a value the body does not carry (no loadValues) is judged only when no rule could prevent it.
+    roomsPerGuest is counted without a guest, so its value is 0."""
+    info = _license_info(exchange)
+    reported = info.get("preventedActions") if info else None
+    if info is None or not isinstance(reported, dict):
+        return
+    nested = info.get("license")
+    license_: dict[str, Any] | None
+    if isinstance(nested, dict):
+        license_ = nested
+    elif info.get("hasValidLicense") is False or (
+        exchange.caller == "privileged" and info.get("hasValidLicense") is not True
+    ):
+        license_ = None
+    else:
+        return
+    limits = _limits_of(info)
+    for kind in LIMIT_KINDS:
+        said = reported.get(kind)
+        if not isinstance(said, bool):
+            continue  # the schema reports it
+        entry = limits.get(kind)
+        value = NO_GUEST_ROOMS if kind == "roomsPerGuest" else (entry.get("value") if isinstance(entry, dict) else None)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            value = None
+        expected = prevented(license_, kind, value)
+        if expected is None or expected == said:
+            continue
+        yield Failure(
+            "semantic.prevented-actions",
+            f"{kind} is reported {'prevented' if said else 'not prevented'}, but "
+            + _prevention_reason(license_, kind, value),
+            exchange,
+            pointer=f"/license/preventedActions/{kind}",
+            value=_snippet(said),
+        )
+
+
+def _prevention_reason(license_: dict[str, Any] | None, kind: str, value: int | float | None) -> str:
+    source = "the license's" if license_ is not None else "the no-license default"
+    maxima = sorted(r["max"] for r in rules(license_, kind) if r.get("behavior") == "prevent_action" and r["max"] >= 0)
+    if not maxima:
+        return f"{source} rules have no prevent_action limit for it"
+    verb = "reaches" if value is not None and value >= maxima[0] else "is below"
+    return f"its current value {value} {verb} {source} prevent_action max {maxima[0]}"
 
 
 def _wrong_maxima(

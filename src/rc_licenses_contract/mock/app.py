@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from .faults import FAULTS, Reply
 from .model import (
     BYPASS,
     PRIVILEGED,
+    UNPARSABLE_QUERY,
     VERSIONS,
     Scenario,
     User,
@@ -49,6 +51,20 @@ SERVER_VERSIONS = {"6": "6.13.1", "7": "7.10.4", "8": "8.8.1"}
 BOOLEAN_SPELLINGS = {"true": True, "false": False}
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
 NO_AUTH_USER = User(name="no-auth", user_id="", auth_token="")  # what the no-auth fault lets in
+DEFAULT_RATE_LIMIT = (10, 60.0)  # the server's default: 10 calls per 60 s per client and route
+DEFAULT_PROBLEM = "must NOT have additional properties"  # the 400 that Prefer: code=400 sends
+# 8.x is modelled as the typed registration (errorType error-invalid-params, query checked before the
+# limiter); 6.x and 7.x as addRoute (invalid-params, limiter first). See README, "The mock".
+TYPED_ROUTE_VERSIONS = ("8",)
+ARRAY_COERCING_VERSIONS = ("8",)  # the query parser coerces loadValues[]=… to an array from 8.6 on
+ARRAY_ITEM = re.compile(r"loadValues\[([0-9]*)\]")
+ARRAY_LIMIT = 500  # items the router's query parser accepts in one array
+
+
+@dataclass(frozen=True)
+class QueryVerdict:
+    problem: str | None = None
+    load_values: bool = False
 
 
 @dataclass
@@ -132,7 +148,8 @@ class MockServer:
     def __init__(self, state: MockState) -> None:
         self.state = state
 
-    # --- the steps of the real router, in its order: rate limit, authentication, query validation
+    # --- the steps of the real server: authentication, then (inside the authenticated action) the
+    # rate limiter and query validation, in the order the route's registration form gives them
     def _authenticate(self, request: Request) -> User | None:
         token = request.headers.get("x-auth-token")
         user_id = request.headers.get("x-user-id")
@@ -140,17 +157,21 @@ class MockServer:
             return None
         return self.state.users.get((user_id, token))
 
-    def _rate_limit(self, request: Request, user: User | None, headers: dict[str, str]) -> int | None:
-        """Count the call; return the seconds to wait when the limit is exceeded."""
-        limit = self.state.config.rate_limit
-        if limit is None or (user is not None and user.can(BYPASS)):
-            return None
-        calls, seconds = limit
-        now_ms = int(time.time() * 1000)
+    def _window(self, request: Request, seconds: float, now_ms: int) -> Window:
         key = (request.client.host if request.client else "unknown", request.scope["path"])
         window = self.state.windows.get(key)
         if window is None or now_ms >= window.reset_ms:
             window = self.state.windows[key] = Window(reset_ms=now_ms + int(seconds * 1000))
+        return window
+
+    def _rate_limit(self, request: Request, user: User, headers: dict[str, str]) -> int | None:
+        """Count the call; return the seconds to wait when the limit is exceeded."""
+        limit = self.state.config.rate_limit
+        if limit is None or user.can(BYPASS):
+            return None
+        calls, seconds = limit
+        now_ms = int(time.time() * 1000)
+        window = self._window(request, seconds, now_ms)
         window.count += 1
         headers["X-RateLimit-Limit"] = str(calls)
         headers["X-RateLimit-Remaining"] = str(max(0, calls - window.count))
@@ -159,24 +180,50 @@ class MockServer:
             return max(1, math.ceil((window.reset_ms - now_ms) / 1000))
         return None
 
+    def _forced_429(self, request: Request, headers: dict[str, str]) -> Reply:
+        """A 429 asked for with Prefer: code=429 carries the three headers every 429 carries, limiter or not."""
+        calls, seconds = self.state.config.rate_limit or DEFAULT_RATE_LIMIT
+        now_ms = int(time.time() * 1000)
+        window = self._window(request, seconds, now_ms)
+        headers["X-RateLimit-Limit"] = str(calls)
+        headers["X-RateLimit-Remaining"] = "0"
+        headers["X-RateLimit-Reset"] = str(window.reset_ms)
+        wait = max(1, math.ceil((window.reset_ms - now_ms) / 1000))
+        return Reply(429, too_many_requests_body(wait), headers)
+
     @staticmethod
-    def _query_problem(request: Request, lenient: bool) -> tuple[str | None, bool]:
-        """Validate the query as the route does; return (problem, loadValues)."""
+    def _query_problem(request: Request, version: str, lenient: bool) -> QueryVerdict:
+        """Validate the query as the route does (ajv, additionalProperties: false, loadValues boolean).
+
+        8.6 and later parse the query with qs: `loadValues[]=true`, `loadValues[0]=true` become an
+        array, and an array of one item is coerced to that item; before 8.6 such a name is just an
+        unknown parameter. A repeated parameter is an array of several items: "must be boolean".
+        """
         if not request.scope["query_string"]:
-            return None, False
-        items = request.query_params.multi_items()
-        names = [name for name, _ in items]
-        unknown = [name for name in names if name != "loadValues"]
-        values = [value for name, value in items if name == "loadValues"]
+            return QueryVerdict()
+        coerces_arrays = version in ARRAY_COERCING_VERSIONS
+        values: list[str] = []
+        unknown = not_a_list = False
+        for name, value in request.query_params.multi_items():
+            if name == "loadValues":
+                values.append(value)
+            elif coerces_arrays and name.startswith("loadValues["):
+                index = ARRAY_ITEM.fullmatch(name)
+                if index is not None and (not index[1] or int(index[1]) <= ARRAY_LIMIT):
+                    values.append(value)
+                else:  # loadValues[x]=…: qs makes an object
+                    not_a_list = True
+            else:
+                unknown = True
+        if coerces_arrays and len(values) > ARRAY_LIMIT:
+            return QueryVerdict(problem=UNPARSABLE_QUERY)
         if lenient:
-            return None, values[-1:] == ["true"]
+            return QueryVerdict(load_values=values[-1:] == ["true"])
         if unknown:
-            return "must NOT have additional properties", False
-        if len(values) > 1:
-            return "must be string", False
-        if values and values[0] not in BOOLEAN_SPELLINGS:
-            return "must be equal to one of the allowed values", False
-        return None, bool(values) and BOOLEAN_SPELLINGS[values[0]]
+            return QueryVerdict(problem="must NOT have additional properties")
+        if not_a_list or len(values) > 1 or (values and values[0] not in BOOLEAN_SPELLINGS):
+            return QueryVerdict(problem="must be boolean")
+        return QueryVerdict(load_values=bool(values) and BOOLEAN_SPELLINGS[values[0]])
 
     def _body_200(self, scenario: Scenario, version: str, user: User, load_values: bool, dynamic: bool) -> Any:
         if dynamic:
@@ -227,21 +274,33 @@ class MockServer:
         user: User | None,
         headers: dict[str, str],
     ) -> Reply:
-        if fault == "validate-before-auth":
-            problem, _ = self._query_problem(request, lenient=False)
-            if problem:
-                return Reply(400, bad_request_body(version, problem), headers)
-        wait = self._rate_limit(request, user, headers)
         code = prefer.get("code")
-        if wait is not None or code == "429":
-            return Reply(429, too_many_requests_body(wait or 60), headers)
+        if fault == "validate-before-auth":
+            verdict = self._query_problem(request, version, lenient=False)
+            if verdict.problem:
+                return Reply(400, bad_request_body(version, verdict.problem), headers)
+        if code == "429":
+            return self._forced_429(request, headers)
         if user is None and fault == "no-auth":
             user = NO_AUTH_USER
         if user is None or code == "401":
-            return Reply(401, unauthorized_body(version), headers)
-        problem, load_values = self._query_problem(request, lenient=fault == "ignore-unknown-params")
-        if problem or code == "400":
-            return Reply(400, bad_request_body(version, problem or "must NOT have additional properties"), headers)
+            # Sent by the authentication step, before the router adds its headers and before the
+            # rate limiter: never counted, no X-RateLimit-*, no Cache-Control/Pragma.
+            return Reply(401, unauthorized_body(version), {})
+        verdict = self._query_problem(request, version, lenient=fault == "ignore-unknown-params")
+        if version in TYPED_ROUTE_VERSIONS:
+            # The typed registration (API.v1.get with a `query` validator): the router validates the
+            # query before the action that holds the rate limiter, so a 400 is neither counted nor limited.
+            if verdict.problem or code == "400":
+                return Reply(400, bad_request_body(version, verdict.problem or DEFAULT_PROBLEM), headers)
+            wait = self._rate_limit(request, user, headers)
+        else:
+            # addRoute with validateParams: the limiter runs first, then the action validates the query.
+            wait = self._rate_limit(request, user, headers)
+            if wait is None and (verdict.problem or code == "400"):
+                return Reply(400, bad_request_body(version, verdict.problem or DEFAULT_PROBLEM), headers)
+        if wait is not None:
+            return Reply(429, too_many_requests_body(wait), headers)
         if fault == "permission-403" and not user.can(PRIVILEGED):
             return Reply(
                 403,
@@ -251,7 +310,7 @@ class MockServer:
                 },
                 headers,
             )
-        body = self._body_200(scenario, version, user, load_values, prefer.get("dynamic") == "true")
+        body = self._body_200(scenario, version, user, verdict.load_values, prefer.get("dynamic") == "true")
         return Reply(200, body, headers)
 
     async def server_info(self, request: Request) -> Response:

@@ -120,6 +120,19 @@ def _trial_mismatch(reply: Reply, context: dict[str, Any]) -> Reply:
 
 
 @_register(
+    "prevented-actions-flipped",
+    "preventedActions.monthlyActiveContacts says the opposite of what the limit rules give",
+    "semantic",
+)
+def _prevented_actions_flipped(reply: Reply, context: dict[str, Any]) -> Reply:
+    def change(body: dict[str, Any]) -> None:
+        prevented = body["license"]["preventedActions"]
+        prevented["monthlyActiveContacts"] = not prevented["monthlyActiveContacts"]
+
+    return _on_200(reply, change)
+
+
+@_register(
     "wrong-defaults", "without a valid license, privileged callers see privateApps max 10 instead of 3", "semantic"
 )
 def _wrong_defaults(reply: Reply, context: dict[str, Any]) -> Reply:

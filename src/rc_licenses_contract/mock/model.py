@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..cases import apply_patch
-from ..domain import GLOBAL_KINDS, LIMIT_KINDS, max_limit
+from ..domain import GLOBAL_KINDS, LIMIT_KINDS, NO_GUEST_ROOMS, disabled_modules, is_external, max_limit, prevented
 from ..errors import ContractError
 from ..jsonio import read_json
 from ..loader import Contract, resolve_data
 
-PREVENTING = ("prevent_action", "prevent_installation")
 VERSIONS = ("6", "7", "8")
 PRIVILEGED, MANAGE_CLOUD, BYPASS = "view-privileged-setting", "manage-cloud", "api-bypass-rate-limit"
 
@@ -90,40 +88,6 @@ def load_users(path: Path) -> dict[tuple[str, str], User]:
     return users
 
 
-def parse_time(value: str) -> datetime:
-    """RFC 3339 to datetime; nanosecond fractions are cut to microseconds (datetime's resolution)."""
-    text = value.replace("Z", "+00:00").replace("z", "+00:00")
-    if "." in text:
-        head, _, tail = text.partition(".")
-        digits = len(tail) - len(tail.lstrip("0123456789"))
-        text = f"{head}.{tail[: min(digits, 6)]}{tail[digits:]}"
-    return datetime.fromisoformat(text)
-
-
-def in_period(period: dict[str, Any], now: datetime) -> bool:
-    start, end = period.get("validFrom"), period.get("validUntil")
-    return (start is None or parse_time(start) <= now) and (end is None or now <= parse_time(end))
-
-
-def disabled_modules(license_: dict[str, Any], now: datetime | None = None) -> set[str]:
-    """Modules switched off by a disable_modules period that is not in force now."""
-    now = now or datetime.now(UTC)
-    disabled: set[str] = set()
-    for period in license_.get("validation", {}).get("validPeriods", []):
-        if period.get("invalidBehavior") == "disable_modules" and not in_period(period, now):
-            disabled.update(period.get("modules", []))
-    return disabled
-
-
-def prevented(license_: dict[str, Any] | None, kind: str, usage: dict[str, int]) -> bool:
-    if license_ is None or kind not in usage:
-        return False
-    for rule in license_.get("limits", {}).get(kind) or []:
-        if rule.get("behavior") in PREVENTING and rule["max"] != -1 and usage[kind] >= rule["max"]:
-            return True
-    return False
-
-
 def license_info(
     scenario: Scenario, version: str, user: User, load_values: bool, usage: dict[str, int] | None = None
 ) -> dict[str, Any]:
@@ -131,15 +95,17 @@ def license_info(
     usage = usage or scenario.usage
     license_ = scenario.license if scenario.has_valid_license else None
     privileged = user.can(PRIVILEGED)
-    off = disabled_modules(license_) if license_ else set()
-    granted = [m for m in (license_ or {}).get("grantedModules", []) if m["module"] not in off]
+    granted = [m["module"] for m in (license_ or {}).get("grantedModules", [])]
+    off = disabled_modules(license_, usage) if license_ else set()
     info: dict[str, Any] = {}
     if license_ is not None and privileged:
         info["license"] = copy.deepcopy(license_)
-    info["activeModules"] = [m["module"] for m in granted]
+    info["activeModules"] = [module for module in granted if module not in off]
     if version != "6":
-        info["externalModules"] = [{"module": m["module"], "external": True} for m in granted if m.get("external")]
-    info["preventedActions"] = {kind: prevented(license_, kind, usage) for kind in LIMIT_KINDS}
+        # From the granted modules, not the active ones: a switched-off external module stays listed.
+        info["externalModules"] = [{"module": module, "external": True} for module in granted if is_external(module)]
+    counts = {**usage, "roomsPerGuest": NO_GUEST_ROOMS}
+    info["preventedActions"] = {kind: bool(prevented(license_, kind, counts[kind])) for kind in LIMIT_KINDS}
     limits: dict[str, Any] = {}
     if privileged:
         for kind in GLOBAL_KINDS:
@@ -166,7 +132,14 @@ def unauthorized_body(version: str) -> dict[str, Any]:
     return {"success": False, "status": "error", "message": UNAUTHORIZED_MESSAGE, "error": UNAUTHORIZED_MESSAGE}
 
 
+UNPARSABLE_QUERY = "Invalid query parameters"  # 8.x router: a query string it cannot parse at all
+
+
 def bad_request_body(version: str, reason: str) -> dict[str, Any]:
+    """The 400: the typed route (8.x) sends ajv's words and `error-invalid-params`; addRoute (6.x, 7.x)
+    throws Meteor.Error('invalid-params', …), which adds the `[invalid-params]` suffix."""
+    if reason == UNPARSABLE_QUERY:
+        return {"success": False, "error": reason}
     if version == "8":
         return {"success": False, "error": reason, "errorType": "error-invalid-params"}
     return {"success": False, "error": f"{reason} [invalid-params]", "errorType": "invalid-params"}
