@@ -1,9 +1,20 @@
-"""Rocket.Chat's own end-to-end assertions for licenses.info, held against our examples and spec."""
+"""Rocket.Chat's own end-to-end assertions for licenses.info, held against our examples, spec and mock."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
 from rc_licenses_contract.loader import Contract
+from rc_licenses_contract.mock.app import MockConfig
+from rc_licenses_contract.mock.model import load_scenarios
+from rc_licenses_contract.mock.runner import running_mock
 from rc_licenses_contract.validation import validate
+
+from .conftest import REPO
+from .mockutil import get
 
 
 def _op(contract: Contract) -> dict:  # type: ignore[type-arg]
@@ -73,3 +84,53 @@ def test_every_required_example_is_present(contract: Contract) -> None:
     assert statuses["seed-trial-6x"] == "200"
     assert {"privileged-no-license-8x", "unprivileged-8x", "load-values-6x", "enterprise-8x"} <= set(statuses)
     assert {s for s in statuses.values()} == {"200", "400", "401", "429"}
+
+
+# --- upstream's end-to-end assertions (apps/meteor/tests/end-to-end/api/licenses.ts), run against the mock ---
+
+
+@pytest.fixture(scope="module")
+def mock_base() -> Iterator[str]:
+    with running_mock(MockConfig(rate_limit=None, root=REPO)) as base:
+        yield base
+
+
+def _every_scenario_and_version(contract: Contract) -> Iterator[tuple[str, bool, str]]:
+    scenarios = load_scenarios(contract)
+    for (name, scenario), version in itertools.product(scenarios.items(), "678"):
+        yield name, scenario.has_valid_license, version
+
+
+def test_upstream_e2e_holds_on_the_mock_in_every_scenario_and_version(mock_base: str, contract: Contract) -> None:
+    held = 0
+    for scenario, licensed, version in _every_scenario_and_version(contract):
+        prefer = f"scenario={scenario}, version={version}"
+        where = (scenario, version)
+
+        # "should fail if not logged in": 401, Content-Type exactly application/json, status 'error', a message
+        anonymous = get(mock_base, None, prefer=prefer)
+        assert anonymous.status_code == 401 and anonymous.headers["content-type"] == "application/json", where
+        assert anonymous.json()["status"] == "error" and "message" in anonymous.json(), where
+
+        # "should return limited information if user is unauthorized": 200, success, an object without
+        # a nested license, tags an array
+        ordinary = get(mock_base, "user", prefer=prefer)
+        assert ordinary.status_code == 200 and ordinary.headers["content-type"] == "application/json", where
+        body = ordinary.json()
+        assert body["success"] is True and isinstance(body["license"], dict), where
+        assert "license" not in body["license"] and isinstance(body["license"]["tags"], list), where
+
+        # "should return unrestricted info if user is logged in and is authorized": 200, success, an
+        # object, tags an array; on enterprise builds (here: a valid license) license.license an object
+        for query in ("", "loadValues=true", "loadValues=false"):  # getLicenseInfo(loadValues) in other suites
+            admin = get(mock_base, "admin", query, prefer)
+            assert admin.status_code == 200, (*where, query)
+            body = admin.json()
+            assert body["success"] is True and isinstance(body["license"], dict), (*where, query)
+            assert isinstance(body["license"]["tags"], list), (*where, query)
+            if licensed:
+                assert isinstance(body["license"]["license"], dict), (*where, query)
+            else:
+                assert "license" not in body["license"], "no valid license: the enterprise-only check cannot hold"
+        held += 1
+    assert held == len(load_scenarios(contract)) * 3
