@@ -18,6 +18,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from rc_licenses_contract.cases import case_payload, load_cases
+from rc_licenses_contract.formats import format_checker
 from rc_licenses_contract.loader import Contract, iter_refs
 from rc_licenses_contract.validation import validate
 
@@ -64,7 +65,7 @@ def _bundle_validator(document: dict[str, Any], response: str) -> Draft202012Val
     schema = responses[response]["content"]["application/json"]["schema"]
     registry: Registry = Registry().with_resource("urn:bundle", DRAFT202012.create_resource(document))
     root = schema if "$ref" not in schema else {"$ref": "urn:bundle" + schema["$ref"]}
-    return Draft202012Validator(root, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(root, registry=registry, format_checker=format_checker())  # the reference engine's
 
 
 @pytest.mark.parametrize("kind", ["yaml", "dereferenced"])

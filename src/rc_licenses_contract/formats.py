@@ -12,6 +12,7 @@ only in the last minute of a UTC day, that is when the time minus its offset is 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # fullmatch, never `$`: Python's `$` also matches before a trailing newline. ASCII digits only (re.ASCII
 # is implied by the explicit classes; `\d` would take any Unicode digit).
@@ -49,3 +50,12 @@ def is_rfc3339_date_time(value: object) -> bool:
     if hour > 23 or minute > 59 or second > 60:
         return False
     return second < 60 or (hour * 60 + minute - offset) % 1440 == _LAST_MINUTE_OF_DAY
+
+
+def format_checker() -> Any:
+    """python-jsonschema's 2020-12 format checker with `date-time` replaced by the one above."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checkers = {**Draft202012Validator.FORMAT_CHECKER.checkers, "date-time": (is_rfc3339_date_time, ())}
+    return checker

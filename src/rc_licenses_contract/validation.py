@@ -170,6 +170,8 @@ class PythonEngine:
         from referencing import Registry
         from referencing.jsonschema import DRAFT202012
 
+        from .formats import format_checker
+
         def per_key(keyword: str, extras: Any) -> Any:
             # One error per undocumented key (upstream yields one error naming them all).
             original = Draft202012Validator.VALIDATORS[keyword]
@@ -204,7 +206,7 @@ class PythonEngine:
         self._registry: Any = Registry().with_resources(
             (uri, DRAFT202012.create_resource(schema)) for uri, schema in schemas.items()
         )
-        self._format_checker = _format_checker(Draft202012Validator.FORMAT_CHECKER)
+        self._format_checker = format_checker()
         self._validators: dict[str, Any] = {}
 
     def _validator(self, uri: str) -> Any:
@@ -232,17 +234,6 @@ class PythonEngine:
             if max_errors and len(found) >= max_errors:
                 break
         return found
-
-
-def _format_checker(stock: Any) -> Any:
-    """The stock checker with `date-time` replaced by the RFC 3339 one jsonschema-rs agrees with (formats.py)."""
-    from jsonschema import FormatChecker
-
-    from .formats import is_rfc3339_date_time
-
-    checker = FormatChecker(formats=())
-    checker.checkers = {**stock.checkers, "date-time": (is_rfc3339_date_time, ())}
-    return checker
 
 
 def get_engine(contract: Contract, profile: str, engine: str = "rs") -> Engine:
