@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -187,3 +189,29 @@ def test_date_time_checkers_agree(stamp: str) -> None:
 
     rs = jsonschema_rs.validator_for({"type": "string", "format": "date-time"}, validate_formats=True)
     assert is_rfc3339_date_time(stamp) == rs.is_valid(stamp), stamp
+
+
+# Constructs Python's re (python-jsonschema) and jsonschema-rs read differently: `$` also matches before a
+# final newline in Python; jsonschema-rs gives \s, \d, \w and \b ECMA-262's ASCII-or-WhiteSpace meaning
+# (\s takes U+FEFF, not U+0085), Python their Unicode one; \A, \Z and \z exist in only one of them.
+DIVERGENT = re.compile(r"(?<!\\)(?:\\\\)*(?:\$|\\[sSdDwWbBAZz])")
+
+
+def _patterns(node: Any, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                yield where, value
+            else:
+                yield from _patterns(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _patterns(value, f"{where}/{index}")
+
+
+def test_patterns_use_only_constructs_both_engines_read_alike() -> None:
+    found = [item for uri, schema in CONTRACT.schemas.items() for item in _patterns(schema, uri)]
+    assert found, "the contract has patterns to check"
+    divergent = [(where, pattern) for where, pattern in found if DIVERGENT.search(pattern)]
+    assert not divergent
+    assert DIVERGENT.search("^[^.\\s]+(\\.[^.\\s]+)+$") and not DIVERGENT.search("\\.|\\\\s"), "the detector works"
