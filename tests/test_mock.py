@@ -296,6 +296,22 @@ def test_prevented_actions_follow_upstreams_rules_in_every_scenario(unlimited: s
     assert reached["preventedActions"]["activeUsers"] is True and reached["limits"]["activeUsers"]["value"] == 500
 
 
+def test_no_scenario_marked_valid_breaks_a_limit_that_invalidates_the_license(contract: Contract) -> None:
+    """Upstream invalidates a license whose invalidate_license or prevent_installation limit is exceeded
+    (value over max); a scenario that says `valid` must not contradict that."""
+    checked = 0
+    for name, scenario in load_scenarios(contract).items():
+        if not scenario.has_valid_license:
+            continue
+        assert scenario.license is not None
+        for kind, rules in scenario.license["limits"].items():
+            for rule in rules:
+                if rule["behavior"] in ("invalidate_license", "prevent_installation") and kind in scenario.usage:
+                    assert not 0 <= rule["max"] < scenario.usage[kind], (name, kind, rule)
+                    checked += 1
+    assert checked >= 4
+
+
 def test_modules_switched_off_stay_in_external_modules(unlimited: str) -> None:
     body = get(unlimited, "admin", "loadValues=true", "scenario=modules-disabled, version=8").json()
     info = body["license"]
