@@ -1,4 +1,4 @@
-"""The gate's semantic checks on bodies the faithful mock computes, and on bodies that break one rule.
+"""The gate's semantic and profile-header checks on faithful mock bodies and on bodies that break one rule.
 
 In-process: each check gets an Exchange built from a body; no server is needed to judge a body.
 """
@@ -202,3 +202,24 @@ def test_rooms_per_guest_is_counted_without_a_guest(scenarios: dict[str, Scenari
     for rule in zero["license"]["license"]["limits"]["roomsPerGuest"]:
         rule["max"] = 0
     assert len(run(prevented_actions, zero, ctx, load_values=True)) == 1, "max 0 is reached by a count of 0"
+
+
+# --- profile 8's cache headers: on the router's answers, not on the authentication step's 401 -------------
+
+
+def test_profile_8_wants_cache_headers_on_200_400_429_but_not_401(contract: Contract) -> None:
+    from rc_licenses_contract.gate.checks import headers_check
+
+    ctx8 = GateContext(contract, "8", strict=False, max_response_time=5.0)
+    cache = {"cache-control": "no-store", "pragma": "no-cache"}
+    limits = {"x-ratelimit-limit": "10", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1790000000000"}
+    for status, extra in ((200, {}), (400, {}), (429, limits)):
+        answer = exchange({"success": False, "error": "x"})
+        answer.status = status
+        answer.headers = {"content-type": "application/json", **extra}
+        assert {f.message.split(" ")[0] for f in headers_check(answer, ctx8)} == {"Cache-Control", "Pragma"}, status
+        answer.headers |= cache
+        assert not list(headers_check(answer, ctx8)), status
+    unauthorized = exchange({"status": "error", "message": "You must be logged in to do this."})
+    unauthorized.status = 401
+    assert not list(headers_check(unauthorized, ctx8)), "the 401 comes before the router adds them"

@@ -71,7 +71,7 @@ class QueryVerdict:
 class MockConfig:
     scenario: str = "enterprise-trial"
     server_version: str = "8"
-    rate_limit: tuple[int, float] | None = (10, 60.0)  # calls per window of seconds; None: off
+    rate_limit: tuple[int, float] | None = DEFAULT_RATE_LIMIT  # calls per window of seconds; None: off
     fault: str | None = None
     fault_delay: float = 3.0
     seed: int = 0
