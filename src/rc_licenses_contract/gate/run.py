@@ -5,8 +5,8 @@ Commands fill GateOptions; `run_gate` returns a plain GateResult; report.py rend
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import orjson
 import requests
 
 from ..jsonio import read_json
@@ -38,8 +39,9 @@ PRIVILEGED, UNPRIVILEGED = "privileged", "unprivileged"
 
 @dataclass(frozen=True)
 class Credentials:
-    user_id: str
-    auth_token: str
+    # repr=False: a traceback, a debugger or pytest's -l never shows the values.
+    user_id: str = field(repr=False)
+    auth_token: str = field(repr=False)
 
     def headers(self) -> dict[str, str]:
         return {"X-User-Id": self.user_id, "X-Auth-Token": self.auth_token}
@@ -203,13 +205,14 @@ class _Run:
         else:
             response = self.session.request("GET", self.base + VERSION_PROBE, headers=self.options.privileged.headers())
             try:
-                version = response.json().get("version") if response.status_code == 200 else None
-            except (ValueError, AttributeError):
-                version = None
-            if isinstance(version, str) and version[:1].isdigit():
+                info = orjson.loads(response.content) if response.status_code == 200 else None
+            except orjson.JSONDecodeError:  # not JSON, or nested deeper than any version answer is
+                info = None
+            version = info.get("version") if isinstance(info, dict) else None
+            if isinstance(version, str) and re.match(r"[0-9]{1,4}(\.|$)", version):
                 self.result.server_version, self.result.version_source = version, "detected"
-        major = (self.result.server_version or "").split(".")[0]
-        self.result.profile = self.options.profile or ("8" if major.isdigit() and int(major) >= 8 else "default")
+        major = re.match(r"[0-9]{1,4}(?=\.|$)", self.result.server_version or "")
+        self.result.profile = self.options.profile or ("8" if major and int(major.group()) >= 8 else "default")
         self.contract.profile(self.result.profile)  # unknown profile: ContractError, a usage error
         self.ctx = GateContext(
             contract=self.contract,
@@ -265,8 +268,8 @@ class _Run:
         for observed in self.session.rate_limited:
             self.ran(["rate-limit"])
             try:
-                body = json.loads(observed.content)
-            except (ValueError, UnicodeDecodeError):
+                body = orjson.loads(observed.content)
+            except orjson.JSONDecodeError:  # not JSON, or nested too deep to be one
                 body = None
             result = validate(body, "429", contract=self.contract) if body is not None else None
             problems = [f"{f.pointer or '(root)'}: {f.message}" for f in result.errors] if result else ["not JSON"]
@@ -377,4 +380,5 @@ def _reason(exc: Exception) -> str:
         return "connection refused"
     if "CERTIFICATE_VERIFY_FAILED" in text:
         return "certificate verify failed"
-    return text.splitlines()[0][:200] if text else type(exc).__name__
+    # No cut here: a cut before the redactor could leave half a secret; the report cuts after masking.
+    return text.splitlines()[0] if text else type(exc).__name__
