@@ -7,6 +7,7 @@ yields Failure objects; it never prints. Schemathesis' own checks are added by r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ import orjson
 
 from ..domain import GLOBAL_KINDS, max_limit
 from ..loader import Contract, resolve_pointer
-from ..validation import validate
+from ..validation import Finding, ValidationResult, validate
 
 NOT_JSON = object()
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
@@ -166,9 +167,12 @@ def _validated(exchange: Exchange, ctx: GateContext) -> Any:
     if exchange.body is NOT_JSON or str(exchange.status) not in ctx.documented:
         return None
     if ctx.profile not in exchange.validations:
-        exchange.validations[ctx.profile] = validate(
-            exchange.body, str(exchange.status), ctx.profile, strict=False, contract=ctx.contract
-        )
+        try:
+            result = validate(exchange.body, str(exchange.status), ctx.profile, strict=False, contract=ctx.contract)
+        except (ValueError, RecursionError) as exc:  # a body nested deeper than the validator goes: a finding
+            result = ValidationResult(str(exchange.status), ctx.profile, False)
+            result.errors.append(Finding("", f"body nested too deep to validate ({exc})", "depth", ""))
+        exchange.validations[ctx.profile] = result
     return exchange.validations[ctx.profile]
 
 
@@ -209,7 +213,8 @@ def headers_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     if exchange.status == 429 or present:
         for name in RATE_LIMIT_HEADERS:
             number = exchange.headers.get(name.lower())
-            if number is None or not (number.strip().isascii() and number.strip().isdigit()):
+            # ASCII digits, at most 15 (epoch milliseconds have 13): not "١٢", not "²", not 5,000 nines.
+            if number is None or not re.fullmatch(r"[0-9]{1,15}", number.strip()):
                 yield Failure("headers", f"{name} is {number!r}, expected a whole number", exchange)
 
 

@@ -7,7 +7,8 @@ each secret is masked in every form it can take on the way out:
 - raw, and stripped of surrounding whitespace (a variable read from a file keeps its newline);
 - URL-encoded (`%xx` in either case, `+` for a space), JSON-escaped (`\\uXXXX`, `\\"`, `\\/`),
   Python-repr-escaped (`\\xXX`, `\\uXXXX`, `\\UXXXXXXXX`), XML/HTML-escaped (`&#NN;`, `&#xXX;`, `&amp;`),
-  any mix of these character by character, and escaped more than once;
+  JSON-pointer-escaped (`~1`, `~0`: a secret used as a key shows up in a pointer), any mix of these
+  character by character, and escaped more than once;
 - base64 at each of the three byte alignments (so inside `Basic dXNlcjpwYXNz`, too), standard and
   URL-safe alphabets, padded or not;
 - hex of its UTF-8 bytes, upper or lower case.
@@ -72,6 +73,8 @@ def _char_forms(char: str) -> str:
         forms.append("&(?:amp;)*" + _XML_NAMED[char] + ";")
     if char == " ":
         forms.append(r"\+")
+    if char in "/~":
+        forms.append("~1" if char == "/" else "~0")  # JSON pointer (a secret used as a key)
     forms.append(re.escape(char))  # last: the escaped forms win where both would match
     return "(?:" + "|".join(forms) + ")"
 

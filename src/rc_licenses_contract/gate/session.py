@@ -183,7 +183,6 @@ class GateSession(requests.Session):
         self.stopped: GateStop | None = None  # kept: Schemathesis may swallow what its probes raise
         self.sleep = time.sleep
         self.headers["User-Agent"] = "rc-licenses-contract-gate"
-        self.max_redirects = 0
         self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
         adapter = _TrackingAdapter(self._connections)
         self.mount("http://", adapter)
