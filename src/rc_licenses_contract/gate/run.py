@@ -338,6 +338,13 @@ def run_gate(options: GateOptions) -> GateResult:
     # Hypothesis and Schemathesis write working files into the current folder unless told otherwise.
     previous = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = storage.name
+    hypothesis_home: Any = None
+    if options.schemathesis:
+        # Inside pytest, Hypothesis has usually fixed its folder (./.hypothesis) before the variable is read.
+        from hypothesis import configuration
+
+        hypothesis_home = configuration
+        hypothesis_home.set_hypothesis_home_dir(storage.name)
     try:
         try:
             run.detect_version()
@@ -361,6 +368,8 @@ def run_gate(options: GateOptions) -> GateResult:
         run.rate_limited_answers()
         result = run.finish()
     finally:
+        if hypothesis_home is not None:
+            hypothesis_home.set_hypothesis_home_dir(None)  # back to its default, found again on next use
         if previous is None:
             os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
         else:

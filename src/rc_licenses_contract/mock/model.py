@@ -83,7 +83,8 @@ def load_users(path: Path) -> dict[tuple[str, str], User]:
         for key in ("name", "userId", "authToken"):
             value = entry.get(key)
             if not isinstance(value, str) or not value.strip():
-                raise ContractError(f"{where}/{key}", f"{key} must be a non-empty string, not {type(value).__name__}")
+                found = "missing" if key not in entry else "empty" if isinstance(value, str) else _json_type(value)
+                raise ContractError(f"{where}/{key}", f"{key} must be a non-empty string, not {found}")
         permissions = entry.get("permissions", [])
         if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
             raise ContractError(f"{where}/permissions", "permissions must be a list of strings")
@@ -97,6 +98,12 @@ def load_users(path: Path) -> dict[tuple[str, str], User]:
     if not users:
         raise ContractError(str(path), "no users")
     return users
+
+
+def _json_type(value: Any) -> str:
+    """A value's type as JSON names it (null, boolean, number, ...)."""
+    names = {type(None): "null", bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}
+    return names.get(type(value), "string")
 
 
 def parse_time(value: str) -> datetime:
