@@ -262,5 +262,5 @@ def test_idle_connections_are_closed_so_the_mock_keeps_answering(
         for sock in idle:
             sock.close()
         mock.terminate()
-        mock.wait(10)
+        mock.communicate(timeout=10)  # also closes the pipes
     assert mock.returncode == 0
