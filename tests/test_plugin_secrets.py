@@ -39,6 +39,7 @@ def test_loud_pytest_against_an_echoing_server_leaks_nothing_and_writes_nothing(
     out = done.stdout.decode("utf-8", "replace")
     assert done.returncode == 1, out[-3000:]
     assert "FAILED rc-licenses-contract::schema" in out and "***" in out
+    assert "warning: --rc-base-url carries user info" in out
     assert "Traceback" not in out and "Credentials(" not in out and "GateOptions(" not in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xml", "test_theirs.py"], "no .hypothesis etc."
     ET.parse(tmp_path / "report.xml")

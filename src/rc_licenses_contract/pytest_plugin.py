@@ -49,6 +49,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     problem = _base_url_problem(base_url)
     if problem is not None:
         raise pytest.UsageError(Redactor.for_run(base_url).clean(f"--rc-base-url {problem}"))
+    from .gate.secrets import url_secrets
+
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if url_secrets(base_url) and reporter is not None:
+        reporter.write_line(
+            "rc-licenses-contract: warning: --rc-base-url carries user info: it is sent as HTTP Basic "
+            "authentication and masked in every output; prefer a URL without it"
+        )
     parent = GateCollector.from_parent(session, name=COLLECTOR_NAME, nodeid=COLLECTOR_NAME)
     items.extend(GateCheckItem.from_parent(parent, name=check_id) for check_id in _check_ids())
 
