@@ -126,6 +126,10 @@ class HostileServer:
             with contextlib.suppress(OSError):
                 self.handler(request, conn)
 
+    def stop_listening(self) -> None:
+        """The server dies: later connections are refused."""
+        self._listener.close()
+
     @contextlib.contextmanager
     def running(self) -> Iterator[HostileServer]:
         thread = threading.Thread(target=self._accept_loop, daemon=True)

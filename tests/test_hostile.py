@@ -322,6 +322,29 @@ def test_an_early_close(
     assert outcome.code == (3 if when == "before-answering" else 1), outcome.report["stopReason"]
 
 
+def test_a_server_that_dies_mid_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Two answers (quoting the token in an error), then the server is gone: exit 3, what was seen is kept."""
+    server: HostileServer
+
+    def handler(request: Request, conn: Conn) -> None:
+        if request.path.endswith("/api/info"):
+            conn.send(json_response(200, {"version": "6.13.1"}))
+            return
+        token = request.headers.get("x-auth-token", "none")
+        conn.send(json_response(401, {"status": "error", "message": f"token {token} is not valid"}))
+        if len(server.requests) >= 3:  # /api/info, anonymous, wrong token: then the privileged caller finds it gone
+            server.stop_listening()
+
+    server = serve(handler)
+    with server.running():
+        outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, timeout=5)
+    assert outcome.code == 3 and "cannot reach" in outcome.report["stopReason"]
+    assert [i["status"] for i in outcome.report["interactions"][:3]] == [401, 401, None]
+    assert outcome.report["notChecked"], "what could not be checked is listed"
+
+
 # --- time: --timeout bounds the whole run -----------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from ..jsonio import read_json
 from ..loader import Contract, load_contract
 from ..validation import validate
 from .checks import CHECKS, Exchange, Failure, GateContext, run_checks
+from .secrets import display_url
 from .session import GateSession, GateStop, RequestRefused
 
 VERSION_PROBE = "/api/info"
@@ -238,10 +239,12 @@ class _Run:
                 continue
             try:
                 exchange, _ = self.send(item["id"], item["caller"], outcome.query, int(item["status"]))
-            except GateStop as exc:
-                self.stop(str(exc))
+            except (GateStop, requests.exceptions.RequestException) as exc:
+                # The server went away or stopped answering: this and every later interaction is not checked.
+                reason = str(exc) if isinstance(exc, GateStop) else transport_failure(exc, self.options)
+                self.stop(reason)
                 outcome.state = "not checked"
-                self.result.not_checked.append(f"interaction {item['id']}: {exc}")
+                self.result.not_checked.append(f"interaction {item['id']}: {reason}")
                 continue
             outcome.status = exchange.status
             if item["caller"] in (PRIVILEGED, UNPRIVILEGED) and exchange.status == 401:
@@ -350,14 +353,8 @@ def run_gate(options: GateOptions) -> GateResult:
             run.detect_version()
             run.interactions()
             run.schemathesis_phase()
-        except requests.exceptions.SSLError as exc:
-            run.stop(f"TLS failure talking to {options.base_url}: {_reason(exc)} (--insecure skips verification)")
-        except requests.exceptions.ConnectTimeout:
-            run.stop(f"connecting to {options.base_url} timed out after {options.connect_timeout:g} s")
-        except requests.exceptions.ReadTimeout:
-            run.stop(f"{options.base_url} did not answer within {options.read_timeout:g} s (--read-timeout)")
-        except requests.exceptions.ConnectionError as exc:
-            run.stop(f"cannot reach {options.base_url}: {_reason(exc)}")
+        except requests.exceptions.RequestException as exc:
+            run.stop(transport_failure(exc, options))
         except GateStop as exc:
             run.stop(str(exc))
         except RequestRefused as exc:
@@ -377,6 +374,18 @@ def run_gate(options: GateOptions) -> GateResult:
         storage.cleanup()
     result.elapsed = time.monotonic() - started
     return result
+
+
+def transport_failure(exc: requests.exceptions.RequestException, options: GateOptions) -> str:
+    """One line for a failed request: TLS, connect or read timeout, unreachable (no user info in it)."""
+    base = display_url(options.base_url)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"TLS failure talking to {base}: {_reason(exc)} (--insecure skips verification)"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"connecting to {base} timed out after {options.connect_timeout:g} s"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"{base} did not answer within {options.read_timeout:g} s (--read-timeout)"
+    return f"cannot reach {base}: {_reason(exc)}"
 
 
 def _reason(exc: Exception) -> str:

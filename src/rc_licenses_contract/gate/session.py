@@ -249,8 +249,9 @@ class GateSession(requests.Session):
                 response = super().request(method, url, *args, **kwargs)
                 self._read_bounded(response)
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
-            if not watchdog.fired:
+            if not (watchdog.fired or self.time_left() <= 0):
                 raise  # the caller says what failed: refused, DNS, TLS, timed out
+            watchdog.fired = True  # a socket timeout cut at the same bound: the same verdict
             response = None
         except requests.exceptions.ContentDecodingError as exc:
             raise GateStop(f"the answer to GET {urlsplit(url).path} could not be decoded: {_cause(exc)}") from None

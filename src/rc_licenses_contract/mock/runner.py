@@ -108,10 +108,11 @@ def running_mock(
 ) -> Iterator[str]:
     """Serve the mock (or a given ASGI app) in a daemon thread; yield its base URL; stop it on exit."""
     app = app if app is not None else create_app(config)
-    server = _server(app, host, port or free_port(host), log_level="error")
-    port = server.config.port
+    listener = bind(host, port)  # bound here, so no other process can take the port in between
+    port = listener.getsockname()[1]
+    server = _server(app, host, port, log_level="error")
     server.install_signal_handlers = lambda: None  # not the main thread
-    thread = threading.Thread(target=server.run, name="rc-mock", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="rc-mock", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
@@ -123,6 +124,7 @@ def running_mock(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        listener.close()
 
 
 def serve_forever(config: MockConfig, listener: socket.socket, idle_timeout: float = IDLE_TIMEOUT) -> int | None:
