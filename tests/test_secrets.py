@@ -138,3 +138,33 @@ def test_retry_after_in_every_rfc_9110_form() -> None:
     assert retry_after_seconds("Sun, 06 Nov 1994 08:49:37 GMT", now) == 0.0, "a past date: retry now"
     for invalid in ("-1", "1.5", "soon", "9" * 5000, "Sun, 32 Nov 99999 08:49:37 GMT", "", None):
         assert retry_after_seconds(invalid, now) is None, invalid
+
+
+def test_warnings_shown_meanwhile_are_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import warnings
+
+    shown: list[str] = []
+    monkeypatch.setattr(warnings, "showwarning", lambda message, *rest: shown.append(str(message)))
+    with redacting_logs(REDACT):
+        warnings.showwarning(UserWarning(f"token {TOKEN}\x1b[31m"), UserWarning, "x.py", 1)
+    warnings.showwarning(UserWarning("after"), UserWarning, "x.py", 1)
+    assert shown == ["token ***\\x1b[31m", "after"]
+
+
+def test_argparse_never_quotes_a_secret_back(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from rc_licenses_contract.cli import main
+
+    monkeypatch.setenv("ROCKETCHAT_USER_ID", CANARIES[1])
+    for argv in (
+        ["gate", f"--auth-tokn={TOKEN}"],
+        ["gate", "--user-idd", CANARIES[3]],
+        ["gate", CANARIES[1]],
+        ["gate", "--base-urll", url_with_password("http://h")],
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        out, err = capfd.readouterr()
+        assert exit_.value.code == 2 and "error:" in err
+        assert leaks((out + err).encode()) == [], (argv, err)

@@ -28,10 +28,32 @@ exit codes: 0 ok, 1 contract problems, 2 usage or configuration error, 3 could n
 """
 
 
+_ARGV: list[str] = []  # the command line being parsed, for masking what argparse quotes from it
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        # One line and exit 2, like argparse, but without the usage block drowning the message.
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        # One line and exit 2, like argparse, but without the usage block drowning the message. argparse
+        # quotes what it could not parse, so a mistyped `--auth-tokn=VALUE` would print the secret: mask it.
+        line = _redact_command_line(f"{self.prog}: error: {message}")
+        self.exit(EXIT_USAGE, f"{line} (see --help)\n")
+
+
+def _redact_command_line(text: str) -> str:
+    """`text` with every secret of the environment and of the command line masked, control characters escaped."""
+    from .gate.secrets import Redactor
+
+    secret_flag = ("auth", "tok", "user", "url", "pass", "secret")  # mistyped ones too: --auth-tokn
+    values: list[str | None] = [os.environ.get(name) for name in SECRET_VARIABLES]
+    argv = _ARGV
+    for index, arg in enumerate(argv):
+        name, equals, value = arg.partition("=")
+        if name.startswith("-") and any(marker in name.lower() for marker in secret_flag):
+            values.append(value if equals else (argv[index + 1] if index + 1 < len(argv) else None))
+    url = os.environ.get("ROCKETCHAT_URL")
+    urls = [url, *(a.partition("=")[2] or a for a in argv if "://" in a)]
+    redact = Redactor([*values, *(v for u in urls for v in Redactor.for_run(u).secrets)])
+    return redact.clean(text)
 
 
 def _add_root(parser: argparse.ArgumentParser) -> None:
@@ -327,6 +349,7 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _ARGV[:] = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)

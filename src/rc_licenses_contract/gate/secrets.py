@@ -24,8 +24,9 @@ import base64
 import contextlib
 import logging
 import re
+import warnings
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..textsafety import escape_control
@@ -203,8 +204,20 @@ class Redactor:
 
 @contextlib.contextmanager
 def redacting_logs(redact: Redactor) -> Iterator[None]:
-    """Every log record created meanwhile, by any library, carries masked, escaped text only."""
+    """Every log record created meanwhile, by any library, carries masked, escaped text only; so does every
+    warning shown."""
     previous = logging.getLogRecordFactory()
+    previous_show = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        previous_show(redact.lines(str(message)), category, filename, lineno, file, line)
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
@@ -222,7 +235,9 @@ def redacting_logs(redact: Redactor) -> Iterator[None]:
         return record
 
     logging.setLogRecordFactory(factory)
+    warnings.showwarning = show
     try:
         yield
     finally:
         logging.setLogRecordFactory(previous)
+        warnings.showwarning = previous_show
