@@ -147,6 +147,7 @@ class Redactor:
                 if len(value) >= MIN_SECRET:
                     values.add(value)
         self.secrets = sorted(values, key=len, reverse=True)
+        self._longest = len(self.secrets[0]) if self.secrets else 0
         patterns = [form for value in self.secrets for form in _forms(value)]
         self._pattern = re.compile("|".join(patterns)) if patterns else None
         # Pieces of a secret that a cut made elsewhere left at the end (or start) of a text.
@@ -181,7 +182,13 @@ class Redactor:
 
     def clean(self, value: Any, limit: int | None = None) -> str:
         """One value for a report or a terminal: masked, control characters escaped, then cut to `limit`."""
-        text = escape_control(self(value if isinstance(value, str) else str(value)))
+        text = value if isinstance(value, str) else str(value)
+        if limit is not None:
+            # Only the head can be shown: mask a generous head, not megabytes. A secret reaching past this
+            # point starts far beyond `limit` (no encoding spends 64 characters on one), so the cut below
+            # removes any piece of it.
+            text = text[: 2 * limit + 64 * self._longest + 1024]
+        text = escape_control(self(text))
         text = _XML_NONCHARACTERS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
         if limit is not None and len(text) > limit:
             text = text[: limit - 1] + ELLIPSIS
