@@ -32,6 +32,8 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from .secrets import display_url
+
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_WAIT_DIGITS = 15  # epoch milliseconds have 13; anything longer is garbage, not a number to convert
 _WHOLE_NUMBER = re.compile(rf"[ \t]*(-?[0-9]{{1,{MAX_WAIT_DIGITS}}})[ \t]*")
@@ -202,7 +204,8 @@ class GateSession(requests.Session):
         method = method.decode() if isinstance(method, bytes) else method
         url = url.decode() if isinstance(url, bytes) else url
         if method.upper() != "GET" or urlsplit(url).path not in self.allowed_paths:
-            raise RequestRefused(f"the gate only sends GET to {', '.join(self.allowed_paths)}, not {method} {url}")
+            shown = f"{method} {display_url(url)}"
+            raise RequestRefused(f"the gate only sends GET to {', '.join(self.allowed_paths)}, not {shown}")
         kwargs["allow_redirects"] = False
         kwargs["stream"] = True
         # Set per request: a REQUESTS_CA_BUNDLE in the environment would otherwise override Session.verify,
