@@ -153,6 +153,24 @@ def test_a_report_that_cannot_be_written_is_exit_2_and_the_other_is_still_writte
     assert out.rstrip().endswith("(exit 0)"), "the run itself was reported"
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_a_full_standard_output_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "rc_licenses_contract", "gate", "--mock", "--no-schemathesis", "--json", "g.json"],
+            cwd=tmp_path,
+            env=cli_env(),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 2
+    one_line_naming(done.stderr, "standard output")
+    assert json.loads((tmp_path / "g.json").read_text())["exitCode"] == 0, "the report file is still written"
+
+
 BAD_USERS = {
     "not-json": "{users: [",
     "not-a-list": '{"users": {"name": "admin"}}',

@@ -80,3 +80,17 @@ def test_a_gate_that_crashes_is_one_error_not_one_per_item(tmp_path: Path) -> No
     assert scan(done.stdout, done.stderr, folder=work) == []
     suite = ET.parse(work / "report.xml").getroot()
     assert len([e for e in suite.iter("error")]) == 1
+
+
+def test_plugin_usage_errors_are_one_line_and_never_quote_the_url_password(tmp_path: Path) -> None:
+    env = cli_env(**canary_env("http://127.0.0.1:9"))
+    url = env.pop("ROCKETCHAT_URL")
+    for args, expected in (
+        (("--rc-base-url", url, "--rc-max-requests", "0"), "--rc-max-requests must be 1 or more"),
+        (("--rc-base-url", url + "?x=1"), "--rc-base-url must not carry a query string"),
+        (("--rc-base-url", url.replace("127.0.0.1:9", "[::1")), "--rc-base-url is not a valid URL"),
+    ):
+        done = _pytest(tmp_path, *args, env=env)
+        assert done.returncode == 4, done.stdout
+        assert expected in done.stderr.decode()
+        assert scan(done.stdout, done.stderr) == []

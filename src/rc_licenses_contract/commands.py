@@ -326,8 +326,14 @@ def run_gate(args: argparse.Namespace) -> int:
     report = text_report(result, redact)
     if args.quiet:
         report = report.rstrip("\n").rsplit("\n", 1)[-1] + "\n"
-    sys.stdout.write(report)
     code = result.exit_code
+    try:
+        sys.stdout.write(report)
+        sys.stdout.flush()
+    except OSError as exc:  # e.g. `> /dev/full`: say so, and keep the interpreter's last flush quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        say(f"error: standard output: cannot write the report: {exc.strerror or exc}")
+        code = 2
     for option, path, render in (("--junit", args.junit, junit_report), ("--json", args.json, json_report)):
         if path is not None:
             try:

@@ -46,6 +46,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     token, user = os.environ.get("ROCKETCHAT_AUTH_TOKEN"), os.environ.get("ROCKETCHAT_USER_ID")
     if not token or not user:
         raise pytest.UsageError("--rc-base-url needs $ROCKETCHAT_AUTH_TOKEN and $ROCKETCHAT_USER_ID")
+    if config.getoption("--rc-max-requests") < 1:
+        raise pytest.UsageError("--rc-max-requests must be 1 or more")
     problem = _base_url_problem(base_url)
     if problem is not None:
         raise pytest.UsageError(Redactor.for_run(base_url).clean(f"--rc-base-url {problem}"))
