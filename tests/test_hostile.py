@@ -378,6 +378,23 @@ def test_timeout_bounds_the_whole_run(
     assert "--timeout" in outcome.report["stopReason"], outcome.report["stopReason"]
 
 
+def test_a_name_lookup_that_hangs_is_bounded_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    real = socket.getaddrinfo
+
+    def slow_resolver(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "slow-dns.test":
+            time.sleep(15)  # a resolver that never answers in time (the lookup runs in a daemon thread)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_resolver)
+    outcome = run_gate(tmp_path, monkeypatch, capfd, "http://slow-dns.test:9", timeout=2)
+    assert outcome.code == 3 and outcome.elapsed < 2 + SLACK
+
+
 def test_read_timeout_is_per_request_not_per_byte(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:

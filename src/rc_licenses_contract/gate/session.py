@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import ipaddress
 import re
 import socket
 import threading
@@ -77,6 +78,54 @@ class RequestRefused(Exception):
     """A request the gate never sends (not GET, or not a documented path)."""
 
 
+def _resolve_within(host: str, port: int, seconds: Any) -> str:
+    """The first address of `host`, looked up in a helper thread: a resolver that hangs cannot hold the run
+    past its bound (getaddrinfo itself takes no timeout)."""
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+        return host  # already an address
+    except ValueError:
+        pass
+    found: list[Any] = []
+
+    def lookup() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0])
+        except OSError as exc:
+            found.append(exc)
+
+    worker = threading.Thread(target=lookup, name="rc-gate-dns", daemon=True)
+    worker.start()
+    worker.join(seconds if isinstance(seconds, int | float) else None)
+    if not found:
+        raise TimeoutError(f"looking up {host} took longer than {seconds} s")
+    if isinstance(found[0], OSError):
+        raise found[0]
+    return str(found[0])
+
+
+class _BoundedResolution:
+    """Connections whose name lookup is bounded by the connect timeout, like the connection itself."""
+
+    _dns_host: str
+    port: int
+    timeout: Any
+
+    def _new_conn(self) -> socket.socket:
+        original = self._dns_host
+        try:
+            self._dns_host = _resolve_within(original, self.port, self.timeout)
+        except TimeoutError as exc:
+            raise urllib3.exceptions.ConnectTimeoutError(self, str(exc)) from None
+        except socket.gaierror as exc:
+            raise urllib3.exceptions.NameResolutionError(original, self, exc) from None  # type: ignore[arg-type]
+        try:
+            sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+            return sock
+        finally:
+            self._dns_host = original  # TLS checks the certificate against the name, not the address
+
+
 class _TrackingAdapter(HTTPAdapter):
     """An adapter whose connections register themselves once connected, so a watchdog can shut them down."""
 
@@ -87,12 +136,12 @@ class _TrackingAdapter(HTTPAdapter):
     def _pools(self) -> dict[str, Any]:
         register = self._connections.add
 
-        class Connection(urllib3.connection.HTTPConnection):
+        class Connection(_BoundedResolution, urllib3.connection.HTTPConnection):
             def connect(self) -> None:
                 super().connect()
                 register(self)
 
-        class SecureConnection(urllib3.connection.HTTPSConnection):
+        class SecureConnection(_BoundedResolution, urllib3.connection.HTTPSConnection):
             def connect(self) -> None:
                 super().connect()
                 register(self)
