@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, cli_env
+from .conftest import REPO, cli_env, fresh_clone
 
 CORE_SIZE_LIMIT_MB = 40
 ADMIN = {"X-User-Id": "rc-demo-admin", "X-Auth-Token": "demo-admin-token"}
@@ -38,21 +37,6 @@ def _run(*argv: str | Path, cwd: Path, timeout: float = 300, **env: str) -> subp
 def _ok(done: subprocess.CompletedProcess[str]) -> str:
     assert done.returncode == 0, f"{done.args}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout
-
-
-def _fresh_clone(target: Path) -> Path:
-    """What a fresh clone holds: the tracked files (and new, not ignored ones), nothing built."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True, check=False
-    )
-    if listed.returncode != 0:
-        pytest.skip("not a git checkout: cannot tell a fresh clone's files")
-    for name in filter(None, listed.stdout.decode().split("\0")):
-        source = REPO / name
-        if source.is_file() and not name.startswith("tooling/node_modules/"):
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    return target
 
 
 def _other_python() -> Path:
@@ -77,7 +61,7 @@ def _installed_megabytes(venv: Path) -> float:
 
 @pytest.mark.slow
 def test_sdist_builds_in_a_fresh_clone_and_installs_on_another_python(tmp_path: Path) -> None:
-    clone = _fresh_clone(tmp_path / "clone")
+    clone = fresh_clone(tmp_path / "clone")
     dist = tmp_path / "dist"
     # The standard path: an sdist, then the wheel built from that sdist.
     _ok(_run(sys.executable, "-m", "build", "--outdir", dist, clone, cwd=tmp_path))
