@@ -89,7 +89,8 @@ def test_sdist_builds_in_a_fresh_clone_and_installs_on_another_python(tmp_path: 
     venv, project = tmp_path / "venv", tmp_path / "project"
     project.mkdir()
     _ok(_run(python, "-m", "venv", venv, cwd=tmp_path))
-    pip, cli = [venv / "bin" / "python", "-m", "pip"], venv / "bin" / "rc-licenses-contract"
+    pip: list[str | Path] = [venv / "bin" / "python", "-m", "pip"]
+    cli = venv / "bin" / "rc-licenses-contract"
     _ok(_run(*pip, "install", "--quiet", "--disable-pip-version-check", sdist, cwd=project))
     size = _installed_megabytes(venv)
     print(f"core install: {size:.1f} MB on {python}")
