@@ -101,6 +101,10 @@ def test_github_actions_example_runs_against_the_mock(tmp_path: Path) -> None:
     assert all(value.startswith("${{ secrets.") for key, value in gate_step["env"].items() if "TOKEN" in key)
     published = [step for step in steps if "artifact" in step.get("uses", "") or "junit" in step.get("uses", "")]
     assert published and all(step.get("if") == "always()" for step in published)
+    from rc_licenses_contract import __version__
+
+    install = next(step["run"] for step in steps if "pip install" in step.get("run", ""))
+    assert f'"rc-licenses-contract[gate]=={__version__}"' in install, "pinned to this version, with the gate extra"
     bin_dir = str(Path(sys.executable).parent)
     with running_mock(MockConfig(root=REPO)) as base:
         env = cli_env(ROCKETCHAT_URL=base, PATH=bin_dir + os.pathsep + os.environ["PATH"], **ADMIN_ENV)
@@ -193,3 +197,33 @@ def test_pre_commit_hooks_in_a_scratch_repository(tmp_path: Path) -> None:
     assert "captures/bad.json::/success" in done.stdout
     assert "4 records, 3 valid, 1 invalid" in done.stdout, done.stdout
     assert "README.md" not in done.stdout.split("Output:", 1)[-1] and "notes.txt" not in done.stdout
+
+
+@pytest.mark.slow
+def test_release_workflow_builds_checks_and_publishes_with_trusted_publishing(tmp_path: Path) -> None:
+    from rc_licenses_contract import __version__
+
+    workflow = yaml.safe_load((REPO / "examples" / "github-actions" / "release.yml").read_text())
+    assert workflow[True]["push"]["tags"] == ["v*"]  # YAML 1.1 reads the key `on` as True
+    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    assert publish["needs"] == "build" and publish["permissions"] == {"id-token": "write"}
+    assert any(step.get("uses", "").startswith("pypa/gh-action-pypi-publish@") for step in publish["steps"])
+    assert "secrets." not in yaml.safe_dump(workflow), "trusted publishing: no token"
+    # The build job's own commands, in a fresh clone, with the tag of this version, then a wrong tag.
+    clone = fresh_clone(tmp_path / "clone")
+    bin_dir = str(Path(sys.executable).parent)
+    commands = [step["run"] for step in build["steps"] if "run" in step and "pip install" not in step["run"]]
+    assert any("twine check" in command for command in commands)
+    tag_check = next(command for command in commands if "GITHUB_REF_NAME" in command)
+    for tag, script, expected in ((f"v{__version__}", commands, 0), ("v9.9.9", [tag_check], 1)):
+        env = cli_env(GITHUB_REF_NAME=tag, PATH=bin_dir + os.pathsep + os.environ["PATH"])
+        done = subprocess.run(
+            ["bash", "-ec", "\n".join(script).replace("python ", f"{sys.executable} ")],
+            cwd=clone,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        assert done.returncode == expected, (tag, done.stdout[-2000:], done.stderr[-2000:])
