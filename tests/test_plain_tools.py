@@ -191,3 +191,26 @@ def test_prism_validation_proxy_on_the_bundle(tmp_path: Path) -> None:
     assert broken.stdout.startswith("HTTP/1.1 500"), broken.stdout
     assert re.search(r"(?im)^sl-violations: .*license.*trial.*must be boolean", broken.stdout), broken.stdout
     assert healthy.stdout.startswith("HTTP/1.1 200") and "sl-violations" not in healthy.stdout.lower()
+
+
+def test_python_jsonschema_with_a_file_based_registry(root: Path, bodies: tuple[Path, Path]) -> None:
+    """Both usual ways to hand python-jsonschema the folder: by file URI, or retrieving names from it."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    folder = root / "schemas"
+
+    def resource(path: Path) -> Resource:
+        return Resource.from_contents(json.loads(path.read_text()))
+
+    by_uri = Registry().with_resources((path.as_uri(), resource(path)) for path in folder.glob("*.json"))
+    entry = folder / "licenses-info-response.json"
+    by_name = Registry(retrieve=lambda name: resource(folder / name))  # type: ignore[call-arg]
+    validators = [
+        Draft202012Validator({"$ref": entry.as_uri()}, registry=by_uri),
+        Draft202012Validator(json.loads(entry.read_text()), registry=by_name),
+    ]
+    good, bad = (json.loads(path.read_text()) for path in bodies)
+    for validator in validators:
+        assert list(validator.iter_errors(good)) == []
+        assert [list(error.absolute_path) for error in validator.iter_errors(bad)] == [["license", "trial"]]

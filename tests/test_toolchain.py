@@ -63,6 +63,16 @@ def test_pytest_plugin_reports_violations_as_failures(tmp_path: Path) -> None:
     assert "demo-admin-token" not in done.stdout
 
 
+def test_pytest_plugin_reads_its_ini_keys(tmp_path: Path) -> None:
+    with running_mock(MockConfig(root=REPO, fault="wrong-type")) as base:
+        (tmp_path / "pytest.ini").write_text(f"[pytest]\nrc_base_url = {base}\nrc_max_requests = 12\n")
+        done = _pytest(tmp_path, env=cli_env(**ADMIN_ENV))
+        assert done.returncode == 1 and "FAILED rc-licenses-contract::schema" in done.stdout, done.stdout[-2000:]
+        (tmp_path / "pytest.ini").write_text(f"[pytest]\nrc_base_url = {base}\nrc_max_requests = lots\n")
+        done = _pytest(tmp_path, env=cli_env(**ADMIN_ENV))
+    assert done.returncode == 4 and "ini key rc_max_requests: 'lots' is not a whole number" in done.stderr
+
+
 def test_pytest_plugin_needs_credentials(tmp_path: Path) -> None:
     done = _pytest(tmp_path, "--rc-base-url", "http://127.0.0.1:9", env=cli_env())
     assert done.returncode == 4 and "ROCKETCHAT_AUTH_TOKEN" in done.stderr

@@ -70,6 +70,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     problem = missing_extra(["gate"], "the rc-licenses-contract pytest plugin")
     if problem:
         raise pytest.UsageError(problem)
+    for name in ("profile", "strict", "max_requests", "seed"):
+        _setting(config, name)  # a bad ini value stops the run here, once, not in every item
     token, user = os.environ.get("ROCKETCHAT_AUTH_TOKEN"), os.environ.get("ROCKETCHAT_USER_ID")
     if not token or not user:
         raise pytest.UsageError("--rc-base-url needs $ROCKETCHAT_AUTH_TOKEN and $ROCKETCHAT_USER_ID")
