@@ -82,6 +82,8 @@ def test_sdist_builds_in_a_fresh_clone_and_installs_on_another_python(tmp_path: 
     for expected in ("openapi.yaml", "schemas/licenses-info-response.json", "contracts/mock/users.json"):
         assert f"rc_licenses_contract/contract/{expected}" in in_wheel, expected
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in in_wheel)
+    modules = {path.relative_to(clone / "src").as_posix() for path in (clone / "src").rglob("*.py")}
+    assert modules <= in_wheel, f"modules missing from the wheel: {sorted(modules - in_wheel)}"
     assert "License-Expression: MIT" in metadata and "Provides-Extra: gate" in metadata
 
     # A user's project elsewhere, another Python, the core install only.

@@ -25,6 +25,8 @@ SECRET_ARGS = ("auth_token", "user_id", "unprivileged_auth_token", "unprivileged
 EPILOG = """\
 exit codes: 0 ok, 1 contract problems, 2 usage or configuration error, 3 could not complete,
 70 internal error (a bug; set RC_LICENSES_CONTRACT_DEBUG=1 for the traceback).
+defaults: [tool.rc-licenses-contract] in the nearest pyproject.toml (profile, strict, budget, junit,
+json, color); flags override them.
 """
 
 
