@@ -286,7 +286,9 @@ def lint(root: Path) -> LintResult:
     try:
         contract = build_contract(root)
     except ContractError as exc:
-        problems.append(Problem(exc.location, exc.message))
+        # the loader names files relative to the contract folder ("contracts/profiles.json")
+        location = exc.location if Path(exc.location.split("::", 1)[0]).is_absolute() else f"{root}/{exc.location}"
+        problems.append(Problem(location, exc.message))
         return LintResult(root, problems, checked)
     try:
         problems.extend(_example_and_case_problems(contract, checked))
