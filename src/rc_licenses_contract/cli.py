@@ -104,8 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--input-format",
         default="auto",
-        choices=["auto", "json", "jsonl", "har"],
-        help="how to read files and stdin (default: by extension; stdin is sniffed)",
+        choices=["auto", *_input_formats()],
+        help="how to read files and stdin (default: by extension, else by content)",
     )
     validate.add_argument(
         "--color", default="auto", choices=["auto", "always", "never"], help="colour (honours NO_COLOR)"
@@ -251,6 +251,12 @@ def add_mock_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-rate-limit", action="store_true", help="turn the mock's rate limiter off")
     parser.add_argument("--seed", type=int, default=0, help="seed for anything random (default 0)")
+
+
+def _input_formats() -> list[str]:
+    from .capture.formats import FORMATS
+
+    return list(FORMATS)
 
 
 def _rate(text: str) -> tuple[int, float]:

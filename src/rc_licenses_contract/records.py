@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .validation import Finding
+if TYPE_CHECKING:
+    from .validation import Finding
 
 VALID, INVALID, UNREADABLE = "valid", "invalid", "unreadable"
 

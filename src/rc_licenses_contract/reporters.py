@@ -19,9 +19,10 @@ import orjson
 
 from . import __version__
 from .records import INVALID, UNREADABLE, RecordResult, Summary
+from .textsafety import escape_control
 from .validation import Finding
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def use_color(choice: str, stream: IO[str]) -> bool:
@@ -54,6 +55,10 @@ class Reporter(ABC):
     def record(self, result: RecordResult) -> None: ...
 
     @abstractmethod
+    def note(self, message: str) -> None:
+        """Something about the inputs worth knowing that is not a record (a link followed, a loop)."""
+
+    @abstractmethod
     def finish(self, summary: Summary) -> None: ...
 
 
@@ -71,19 +76,24 @@ class TextReporter(Reporter):
 
     def _finding(self, result: RecordResult, finding: Finding) -> str:
         keyword = f" [{finding.keyword}]" if finding.keyword else ""
-        return f"{result.location}::{pointer_text(finding.pointer)}: {finding.message}{keyword}"
+        text = f"{result.location}::{pointer_text(finding.pointer)}: {finding.message}{keyword}"
+        return escape_control(text)  # file names, keys and values are the input's: never raw on a terminal
+
+    def note(self, message: str) -> None:
+        if self.verbosity >= 0:
+            self.stream.write(f"{self._paint('note', '36')}: {escape_control(message)}\n")
 
     def record(self, result: RecordResult) -> None:
         write = self.stream.write
         if result.state == UNREADABLE:
-            write(f"{self._paint('unreadable', '31;1')}: {result.location}: {result.problem}\n")
+            write(f"{self._paint('unreadable', '31;1')}: {escape_control(f'{result.location}: {result.problem}')}\n")
         for finding in result.errors:
             write(f"{self._paint('error', '31;1')}: {self._finding(result, finding)}\n")
         if self.verbosity >= 0:
             for finding in result.warnings:
                 write(f"{self._paint('warning', '33')}: {self._finding(result, finding)}\n")
         if self.verbosity > 0 and result.state not in (INVALID, UNREADABLE):
-            write(f"{self._paint('ok', '32')}: {result.location}\n")
+            write(f"{self._paint('ok', '32')}: {escape_control(result.location)}\n")
 
     def finish(self, summary: Summary) -> None:
         if self.verbosity < 0:
@@ -113,23 +123,50 @@ class JsonReporter(Reporter):
     def __init__(self, stream: IO[str], **kwargs: Any) -> None:
         super().__init__(stream, **kwargs)
         head = {"tool": "rc-licenses-contract validate", "version": __version__, "options": self.meta}
-        self.stream.write(orjson.dumps(head).decode()[:-1] + ',"records":[')
+        self.stream.write(_json(head)[:-1] + ',"records":[')
         self.first = True
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
 
     def record(self, result: RecordResult) -> None:
-        self.stream.write(("" if self.first else ",") + orjson.dumps(result.to_dict()).decode())
+        self.stream.write(("" if self.first else ",") + _json(result.to_dict()))
         self.first = False
 
     def finish(self, summary: Summary) -> None:
-        self.stream.write('],"summary":' + orjson.dumps(summary.to_dict()).decode() + "}\n")
+        self.stream.write('],"notes":' + _json(self.notes) + ',"summary":' + _json(summary.to_dict()) + "}\n")
+
+
+def _json(value: Any) -> str:
+    """orjson, which refuses strings that are not Unicode (a non-UTF-8 file name decodes to lone surrogates):
+    those are written with the surrogates escaped as text, so the report stays well-formed."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return orjson.dumps(_unicode_only(value)).decode()
+
+
+def _unicode_only(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATES.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    if isinstance(value, dict):
+        return {_unicode_only(k): _unicode_only(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unicode_only(item) for item in value]
+    return value
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _xml_text(text: str) -> str:
-    return escape(_XML_ILLEGAL.sub("\ufffd", text))
+    safe = "\n".join(escape_control(line) for line in text.split("\n"))
+    return escape(_XML_ILLEGAL.sub("\ufffd", safe))
 
 
 def _xml_attr(text: str) -> str:
-    return quoteattr(_XML_ILLEGAL.sub("\ufffd", text))
+    return quoteattr(_XML_ILLEGAL.sub("\ufffd", escape_control(text)))
 
 
 class JUnitReporter(Reporter):
@@ -147,6 +184,10 @@ class JUnitReporter(Reporter):
     def __init__(self, stream: IO[str], **kwargs: Any) -> None:
         super().__init__(stream, **kwargs)
         self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed in finish()
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
 
     def record(self, result: RecordResult) -> None:
         name = _xml_attr(result.location)
@@ -178,6 +219,8 @@ class JUnitReporter(Reporter):
         self.spool.seek(0)
         shutil.copyfileobj(self.spool, self.stream)
         self.spool.close()
+        if self.notes:
+            write(f"<system-out>{_xml_text(chr(10).join(self.notes))}</system-out>\n")
         write("</testsuite>\n</testsuites>\n")
 
 

@@ -1,0 +1,141 @@
+"""Reading sources into units: byte ranges of regular files for the workers to read themselves, or bytes
+read here from streams (standard input, pipes, compressed files) in newline-aligned chunks, so memory stays
+flat whatever the input's size. Compression is recognised by magic bytes; the format, when not named, by
+content (`formats.sniff`)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from .compression import MAGIC_BYTES, CodecMissing, Readable, codec_for
+from .formats import FORMATS, sniff, sniff_document
+from .sources import Source
+from .units import Unit
+
+CHUNK_BYTES = 8 * 1024 * 1024
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream whose first bytes were already read (to look at them): gives them back, then the rest."""
+
+    def __init__(self, prefix: bytes, rest: Readable) -> None:
+        self.prefix = prefix
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self.prefix:
+            count = min(len(buffer), len(self.prefix))
+            buffer[:count] = self.prefix[:count]
+            self.prefix = self.prefix[count:]
+            return count
+        data = self.rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def read_full(stream: Readable, size: int) -> bytes:
+    """Up to `size` bytes; fewer only at the end (decompressors and pipes may answer short)."""
+    parts: list[bytes] = []
+    wanted = size
+    while wanted > 0:
+        block = stream.read(wanted)
+        if not block:
+            break
+        parts.append(block)
+        wanted -= len(block)
+    return b"".join(parts)
+
+
+def plan(source: Source, stdin: BinaryIO | None = None) -> Iterator[Unit]:
+    """The units of one source, in order."""
+    if source.problem is not None:
+        yield Unit(source, source.kind, problem=source.problem)
+        return
+    with contextlib.ExitStack() as stack:
+        if source.path is None:
+            raw: BinaryIO = stdin if stdin is not None else sys.stdin.buffer
+        else:
+            try:
+                raw = stack.enter_context(source.path.open("rb"))
+            except OSError as exc:
+                yield Unit(source, source.kind, problem=f"cannot read: {exc.strerror or exc}")
+                return
+        try:
+            head = read_full(raw, MAGIC_BYTES)
+        except OSError as exc:
+            yield Unit(source, source.kind, problem=f"cannot read: {exc.strerror or exc}")
+            return
+        codec = codec_for(head)
+        if codec is None and source.regular and source.kind in FORMATS:
+            yield from _ranges(source)  # the workers read the file themselves
+            return
+        try:
+            buffered = io.BufferedReader(_Prefixed(head, raw), CHUNK_BYTES // 8)
+            stream: Readable = buffered if codec is None else codec.open(buffered)
+        except CodecMissing as exc:
+            yield Unit(source, source.kind, problem=str(exc))
+            return
+        yield from _stream_units(source, stream, codec.name if codec else None)
+
+
+def _ranges(source: Source) -> Iterator[Unit]:
+    kind = source.kind
+    if not FORMATS[kind].line_delimited or source.size <= CHUNK_BYTES:
+        yield Unit(source, kind)
+        return
+    assert source.path is not None
+    with source.path.open("rb") as handle:
+        start = 0
+        while start < source.size:
+            handle.seek(min(start + CHUNK_BYTES, source.size))
+            handle.readline()  # finish the line the cut fell into
+            end = min(handle.tell(), source.size)
+            yield Unit(source, kind, start, end, first=start == 0)
+            start = end
+
+
+def _stream_units(source: Source, stream: Readable, codec: str | None) -> Iterator[Unit]:
+    kind = source.kind
+    carry = b""
+    first = True
+    try:
+        if kind == "auto":
+            head = read_full(stream, CHUNK_BYTES)
+            complete = len(head) < CHUNK_BYTES
+            kind = sniff(head, complete)
+            carry = head
+        if not (kind in FORMATS and FORMATS[kind].line_delimited):
+            data = carry + stream.read()
+            if kind not in FORMATS:
+                kind = sniff_document(data)
+            yield Unit(source, kind, data=data)
+            return
+        while True:
+            block = read_full(stream, CHUNK_BYTES)
+            if not block:
+                if carry:
+                    yield Unit(source, kind, data=carry, first=first)
+                elif first:
+                    yield Unit(source, kind, data=b"", first=True)
+                return
+            block = carry + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                carry = block  # a line longer than a chunk: keep reading until it ends
+                continue
+            yield Unit(source, kind, data=block[:cut], first=first)
+            first = False
+            carry = block[cut:]
+    except Exception as exc:  # a truncated or corrupt archive, a read error: one line, the run goes on
+        what = f"{codec} data" if codec else "input"
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        yield Unit(
+            source, kind if kind in FORMATS else "json", first=first, problem=f"cannot read: {what} broken: {detail}"
+        )
