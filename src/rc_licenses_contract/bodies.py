@@ -26,17 +26,23 @@ class BodyError(ValueError):
     """The bytes are not one JSON document; the message is one line for the user."""
 
 
-def parse_body(raw: bytes) -> Any:
+def parse_body(raw: bytes, *, allow_lone_surrogates: bool = False) -> Any:
+    """One JSON document. A HAR file passes `allow_lone_surrogates`: a broken string in one entry is that
+    entry's problem (its body is checked on its own), not the whole file's."""
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return _parse_strictly(raw, str(exc))
-    if orjson.dumps(value) == raw.strip():
+        return _parse_strictly(raw, str(exc), allow_lone_surrogates)
+    try:
+        exact = orjson.dumps(value) == raw.strip()
+    except TypeError:  # deeper than orjson writes (255 levels): the standard library decides
+        exact = False
+    if exact:
         return value
-    return _parse_strictly(raw, "")
+    return _parse_strictly(raw, "", allow_lone_surrogates)
 
 
-def _parse_strictly(raw: bytes, orjson_message: str) -> Any:
+def _parse_strictly(raw: bytes, orjson_message: str, allow_lone_surrogates: bool) -> Any:
     """The standard-library parser: exact big numbers, duplicate keys and NaN rejected, located errors."""
     if raw.startswith(BOM):
         raise BodyError("starts with a UTF-8 byte-order mark (BOM), which JSON does not allow")
@@ -59,7 +65,7 @@ def _parse_strictly(raw: bytes, orjson_message: str) -> Any:
         raise BodyError(MAX_DEPTH_NOTE) from None
     except ValueError as exc:
         raise BodyError(f"invalid JSON: {exc}") from None
-    if _SURROGATE_ESCAPE.search(text):
+    if not allow_lone_surrogates and _SURROGATE_ESCAPE.search(text):
         _refuse_lone_surrogates(value)
     return value
 

@@ -21,15 +21,14 @@ MAX_MESSAGE = 400  # characters of a message (which quotes the offending value) 
 
 
 def _cut(finding: Finding) -> Finding:
-    if len(finding.message) <= MAX_MESSAGE:
+    """Long messages quote long values: keep the head (where the value starts) and the tail (what is wrong)."""
+    message = finding.message
+    if len(message) <= MAX_MESSAGE:
         return finding
-    cut = len(finding.message) - MAX_MESSAGE
-    return Finding(
-        finding.pointer,
-        f"{finding.message[:MAX_MESSAGE]}… ({cut} more characters)",
-        finding.keyword,
-        finding.schema_location,
-    )
+    head, tail = MAX_MESSAGE * 2 // 3, MAX_MESSAGE // 3
+    cut = len(message) - head - tail
+    shortened = f"{message[:head]}… ({cut} characters cut) …{message[-tail:]}"
+    return Finding(finding.pointer, shortened, finding.keyword, finding.schema_location)
 
 
 class RecordChecker:

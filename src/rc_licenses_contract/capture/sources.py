@@ -142,7 +142,7 @@ class _Finder:
         ancestors: tuple[tuple[int, int], ...],
         found: list[tuple[str, Source | None, Path, os.stat_result | None]],
     ) -> tuple[Path, tuple[tuple[int, int], ...]] | None:
-        name = entry.path
+        name = str(path)
         try:
             link = entry.is_symlink()
             info = os.stat(path)  # follows links

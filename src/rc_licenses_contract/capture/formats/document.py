@@ -27,5 +27,7 @@ class JsonDocument(InputFormat):
 
         result = checker.safely(make, checker.check, data, make, response)
         if result.problem == "empty: no JSON value":
-            result.problem = "empty file: no JSON value"
+            result.problem = (
+                "empty file: no JSON value" if unit.source.path is not None else "empty input: no JSON value"
+            )
         return UnitResult(results=[result], bytes=len(data))

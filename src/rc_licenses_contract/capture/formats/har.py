@@ -34,7 +34,7 @@ class HarCapture(InputFormat):
         name = unit.source.name
         out = UnitResult(bytes=len(data))
         try:
-            har = parse_body(data)
+            har = parse_body(data, allow_lone_surrogates=True)
         except BodyError as exc:
             out.results.append(RecordResult(name, UNREADABLE, "", problem=f"not a HAR file: {exc}"))
             return out
@@ -104,7 +104,13 @@ class HarCapture(InputFormat):
                 except (binascii.Error, ValueError):
                     return unreadable(make, "content.text is not valid base64")
             else:
-                raw = text.encode("utf-8", "surrogatepass")  # a lone surrogate reaches the parser, which names it
+                try:
+                    raw = text.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    code = ord(text[exc.start])
+                    return unreadable(
+                        make, f"content.text holds a lone UTF-16 surrogate \\u{code:04x}, which is not Unicode"
+                    )
             return checker.check(raw, make, str(status))
 
         return checker.safely(make, check)

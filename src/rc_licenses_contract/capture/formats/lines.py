@@ -45,7 +45,8 @@ class JsonLines(InputFormat):
             lines = [line.rstrip(b"\r") for line in lines]
         out.lines = len(lines)
         if not lines and unit.first:
-            out.results.append(RecordResult(name, UNREADABLE, response, problem="empty file: no records"))
+            empty = "empty file: no records" if unit.source.path is not None else "empty input: no records"
+            out.results.append(RecordResult(name, UNREADABLE, response, problem=empty))
             return out
         schema_uri = checker.contract.responses.get(response)
         is_valid = checker.engine.is_valid
