@@ -144,7 +144,7 @@ def run(
             for record in result.results:
                 if record.line is not None:
                     record.line += offset
-                elif unit.problem is not None and not unit.first and FORMATS[unit.kind].line_delimited:
+                elif unit.broken and FORMATS[unit.kind].line_delimited:
                     record.line = offset + 1  # the line the stream broke in
                 summary.add(record)
                 on_record(record)

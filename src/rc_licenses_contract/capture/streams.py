@@ -40,6 +40,27 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+class _Careful:
+    """Reads in small steps and keeps what came before a failure (a truncated archive still gives up
+    every whole line it holds); the failure is kept for the caller to report."""
+
+    STEP = 256 * 1024
+
+    def __init__(self, stream: Readable) -> None:
+        self.stream = stream
+        self.read_some = getattr(stream, "read1", stream.read)
+        self.error: Exception | None = None
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self.error is not None:
+            return b""
+        try:
+            return bytes(self.read_some(self.STEP if size < 0 else min(size, self.STEP)))
+        except Exception as exc:  # corrupt or truncated data, a read error: reported once the lines are in
+            self.error = exc
+            return b""
+
+
 def read_full(stream: Readable, size: int) -> bytes:
     """Up to `size` bytes; fewer only at the end (decompressors and pipes may answer short)."""
     parts: list[bytes] = []
@@ -103,39 +124,40 @@ def _ranges(source: Source) -> Iterator[Unit]:
 
 def _stream_units(source: Source, stream: Readable, codec: str | None) -> Iterator[Unit]:
     kind = source.kind
+    reader = _Careful(stream)
     carry = b""
     first = True
-    try:
-        if kind == "auto":
-            head = read_full(stream, CHUNK_BYTES)
-            complete = len(head) < CHUNK_BYTES
-            kind = sniff(head, complete)
-            carry = head
-        if not (kind in FORMATS and FORMATS[kind].line_delimited):
-            data = carry + stream.read()
-            if kind not in FORMATS:
-                kind = sniff_document(data)
+    if kind == "auto":
+        carry = read_full(reader, CHUNK_BYTES)
+        kind = sniff(carry, complete=len(carry) < CHUNK_BYTES and reader.error is None)
+    if not (kind in FORMATS and FORMATS[kind].line_delimited):
+        data = carry + read_full(reader, sys.maxsize)
+        if kind not in FORMATS:
+            kind = sniff_document(data)
+        if reader.error is None:
             yield Unit(source, kind, data=data)
-            return
-        while True:
-            block = read_full(stream, CHUNK_BYTES)
-            if not block:
-                if carry:
-                    yield Unit(source, kind, data=carry, first=first)
-                elif first:
-                    yield Unit(source, kind, data=b"", first=True)
-                return
-            block = carry + block
-            cut = block.rfind(b"\n") + 1
-            if cut == 0:
-                carry = block  # a line longer than a chunk: keep reading until it ends
-                continue
-            yield Unit(source, kind, data=block[:cut], first=first)
-            first = False
-            carry = block[cut:]
-    except Exception as exc:  # a truncated or corrupt archive, a read error: one line, the run goes on
-        what = f"{codec} data" if codec else "input"
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        yield Unit(
-            source, kind if kind in FORMATS else "json", first=first, problem=f"cannot read: {what} broken: {detail}"
-        )
+        else:  # half a document is no document
+            yield Unit(source, kind, problem=_broken(reader.error, codec))
+        return
+    while True:
+        block = read_full(reader, CHUNK_BYTES)
+        if not block:
+            break
+        block = carry + block
+        cut = block.rfind(b"\n") + 1
+        if cut == 0:
+            carry = block  # a line longer than a chunk: keep reading until it ends
+            continue
+        yield Unit(source, kind, data=block[:cut], first=first)
+        first = False
+        carry = block[cut:]
+    if reader.error is not None:  # the last, cut line is not a record: the break is reported at its place
+        yield Unit(source, kind, first=first, problem=_broken(reader.error, codec), broken=True)
+    elif carry or first:
+        yield Unit(source, kind, data=carry, first=first)
+
+
+def _broken(error: Exception, codec: str | None) -> str:
+    what = f"{codec} data" if codec else "input"
+    detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return f"cannot read: {what} broken: {detail}"

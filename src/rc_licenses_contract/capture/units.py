@@ -20,7 +20,8 @@ class Unit:
     end: int = -1  # -1: to the end of the file
     data: bytes | None = None  # read by the main process (standard input, pipes, compressed inputs)
     first: bool = True  # the unit holds the start of its source
-    problem: str | None = None  # the source failed while being read; the records before were still checked
+    problem: str | None = None  # the source cannot be read (from here on: see `broken`)
+    broken: bool = False  # the stream broke after the units before it: the problem is at the next line
 
     @property
     def size(self) -> int:
