@@ -99,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-errors", type=_positive_int, default=0, metavar="N", help="report at most N errors per record"
     )
     validate.add_argument(
+        "--max-findings",
+        type=_positive_int,
+        default=0,
+        metavar="N",
+        help="list at most N findings in all (text and json); the violation and drift tables still count every one",
+    )
+    validate.add_argument(
         "--engine", default="rs", choices=["rs", "jsonschema"], help="rs (fast, default) or jsonschema (reference)"
     )
     validate.add_argument(

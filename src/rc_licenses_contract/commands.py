@@ -96,7 +96,9 @@ def run_validate(args: argparse.Namespace) -> int:
                 raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
         stream: Any = output or sys.stdout
         meta = {"profile": args.profile, "strict": args.strict, "response": args.response, "engine": args.engine}
-        reporter = REPORTERS[args.format](stream, verbosity=verbosity, color=use_color(args.color, stream), meta=meta)
+        reporter = REPORTERS[args.format](
+            stream, verbosity=verbosity, color=use_color(args.color, stream), meta=meta, max_findings=args.max_findings
+        )
         options.keep_valid = reporter.keeps_valid
         progress = Progress(Progress.wanted(args.quiet))
         try:

@@ -55,6 +55,8 @@ class Summary:
     skipped: int = 0
     warnings: int = 0
     elapsed: float = 0.0
+    # Distinct violations and drift, grouped ({"violations": [...], "drift": [...], "rowsNotKept": n}).
+    tables: dict[str, Any] = field(default_factory=dict)
 
     def add(self, result: RecordResult) -> None:
         self.records += 1

@@ -40,11 +40,31 @@ def pointer_text(pointer: str) -> str:
 class Reporter(ABC):
     name: ClassVar[str]
 
-    def __init__(self, stream: IO[str], *, verbosity: int = 0, color: bool = False, meta: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        stream: IO[str],
+        *,
+        verbosity: int = 0,
+        color: bool = False,
+        meta: dict[str, Any],
+        max_findings: int = 0,
+    ) -> None:
         self.stream = stream
         self.verbosity = verbosity
         self.color = color
         self.meta = meta
+        self.max_findings = max_findings  # per-record findings listed in all; 0: no cap. Summaries are complete.
+        self.findings_listed = 0
+        self.findings_not_listed = 0
+
+    def _room_for(self, result: RecordResult) -> bool:
+        """Whether a record with findings is listed in full under --max-findings (counted either way)."""
+        count = len(result.errors) + len(result.warnings) + (result.state == UNREADABLE)
+        if self.max_findings and count and self.findings_listed + count > self.max_findings:
+            self.findings_not_listed += count
+            return False
+        self.findings_listed += count
+        return True
 
     @property
     def keeps_valid(self) -> bool:
@@ -84,6 +104,8 @@ class TextReporter(Reporter):
             self.stream.write(f"{self._paint('note', '36')}: {escape_control(message)}\n")
 
     def record(self, result: RecordResult) -> None:
+        if not self._room_for(result):
+            return
         write = self.stream.write
         if result.state == UNREADABLE:
             write(f"{self._paint('unreadable', '31;1')}: {escape_control(f'{result.location}: {result.problem}')}\n")
@@ -98,6 +120,12 @@ class TextReporter(Reporter):
     def finish(self, summary: Summary) -> None:
         if self.verbosity < 0:
             return
+        if self.findings_not_listed:
+            self.stream.write(
+                f"… {self.findings_not_listed} more findings not listed (--max-findings {self.max_findings}); "
+                "the tables and counts below include them\n"
+            )
+        self._tables(summary)
         verdict = self._paint("passed", "32;1") if summary.passed else self._paint("failed", "31;1")
         if summary.records == 0:
             verdict = self._paint("failed: no records read", "31;1")
@@ -106,6 +134,25 @@ class TextReporter(Reporter):
             f"{summary.unreadable} unreadable, {summary.skipped} skipped, {summary.warnings} warnings "
             f"({summary.elapsed:.2f} s)\n"
         )
+
+    def _tables(self, summary: Summary) -> None:
+        tables = summary.tables
+        write = self.stream.write
+        for key, title in (("violations", "distinct violations"), ("drift", "undocumented properties (drift)")):
+            rows = tables.get(key) or []
+            if not rows:
+                continue
+            write(f"{title}: {len(rows)}, by records affected\n")
+            for row in rows:
+                share = f"{row['share']:.1%}"
+                where = f"{row['pointer'] or '(root)'} [{row['keyword']}]"
+                line = f"  {row['records']} records ({share}), {row['occurrences']} times: {where}: {row['example']}"
+                write(escape_control(line) + "\n")
+                if row["schemaLocation"]:
+                    write(escape_control(f"      schema: {row['schemaLocation']}") + "\n")
+                write(escape_control(f"      first: {', '.join(row['firstSources'])}") + "\n")
+        if tables.get("rowsNotKept"):
+            write(f"  ({tables['rowsNotKept']} findings beyond the first distinct rows are counted, not grouped)\n")
 
 
 class JsonReporter(Reporter):
@@ -126,16 +173,33 @@ class JsonReporter(Reporter):
         self.stream.write(_json(head)[:-1] + ',"records":[')
         self.first = True
         self.notes: list[str] = []
+        self.records_not_listed = 0
 
     def note(self, message: str) -> None:
         self.notes.append(message)
 
     def record(self, result: RecordResult) -> None:
+        if not self._room_for(result) or (self.findings_not_listed and self.max_findings):
+            self.records_not_listed += 1
+            return
         self.stream.write(("" if self.first else ",") + _json(result.to_dict()))
         self.first = False
 
     def finish(self, summary: Summary) -> None:
-        self.stream.write('],"notes":' + _json(self.notes) + ',"summary":' + _json(summary.to_dict()) + "}\n")
+        tables = summary.tables
+        self.stream.write(
+            '],"recordsNotListed":'
+            + str(self.records_not_listed)
+            + ',"notes":'
+            + _json(self.notes)
+            + ',"violations":'
+            + _json(tables.get("violations", []))
+            + ',"drift":'
+            + _json(tables.get("drift", []))
+            + ',"summary":'
+            + _json(summary.to_dict())
+            + "}\n"
+        )
 
 
 def _json(value: Any) -> str:

@@ -19,6 +19,7 @@ from .options import ValidateOptions
 from .sources import Discovery, discover
 from .streams import CHUNK_BYTES, plan
 from .units import Unit, UnitResult
+from .violations import ViolationTable
 
 PARALLEL_THRESHOLD = 2 * CHUNK_BYTES  # below this, starting processes costs more than it saves
 IN_FLIGHT_PER_JOB = 2  # units handed to the pool ahead of the one being reported: bounds memory for streams
@@ -135,6 +136,7 @@ def run(
     total = sum(max(source.size, 0) for source in discovery.sources)
     units = (unit for source in discovery.sources for unit in plan(source, stdin))
     summary = Summary()
+    table = ViolationTable()
     line_offsets: dict[str, int] = {}
     done_bytes = 0
     with exact_integers():
@@ -147,6 +149,7 @@ def run(
                 elif unit.broken and FORMATS[unit.kind].line_delimited:
                     record.line = offset + 1  # the line the stream broke in
                 summary.add(record)
+                table.add(record)
                 on_record(record)
             line_offsets[name] = offset + result.lines
             summary.records += result.valid
@@ -155,5 +158,6 @@ def run(
             done_bytes += result.bytes
             if on_progress is not None:
                 on_progress(done_bytes, total)
+    summary.tables = table.to_dict(summary.records)
     summary.elapsed = time.perf_counter() - started
     return summary
