@@ -1,20 +1,18 @@
-"""Finding the sources: arguments become files, folders are walked, standard input and pipes are streams.
+"""Sources: where the bytes come from. Each kind claims the arguments it understands (`-`, URLs, local
+paths), expands them into `Source`s and opens them; adding a kind is one module and one entry in `KINDS`.
 
 Everything is found before the report is opened, so the report file can be refused when it is one of the
-inputs and is never read back when it is written inside a folder being validated. Folders are walked
-without recursion limits; symbolic links to folders are followed once, loops are detected by device and
-inode, and every oddity is one note or one unreadable source, never a silent skip.
+inputs and is never read back when it is written inside a folder being validated.
 """
 
 from __future__ import annotations
 
-import os
-import stat
+import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from ..errors import UsageError
-from .formats import format_for_name
+from typing import BinaryIO
 
 STDIN = "-"
 
@@ -23,7 +21,8 @@ STDIN = "-"
 class Source:
     name: str  # as given or found; escaped on output
     kind: str  # an input format's name, or "auto": decided from the content
-    path: Path | None = None  # None for standard input
+    path: Path | None = None  # a local file
+    url: str | None = None  # a remote object (fsspec), credentials never in `name`
     size: int = -1  # -1: unknown (a stream)
     regular: bool = False  # a regular file: it can be read by byte ranges, in any process
     problem: str | None = None  # a source that cannot even be opened
@@ -33,162 +32,80 @@ class Source:
 class Discovery:
     sources: list[Source] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    finders: dict[str, object] = field(default_factory=dict, repr=False)  # per-kind state across arguments
 
 
-def _identity(info: os.stat_result) -> tuple[int, int]:
-    return info.st_dev, info.st_ino
+def _stdin(argument: str, input_format: str, output: Path | None, result: Discovery) -> None:
+    result.sources.append(Source(STDIN, input_format))
 
 
-class _Finder:
-    def __init__(self, input_format: str, output: Path | None) -> None:
-        self.input_format = input_format
-        self.output = output
-        self.output_identity: tuple[int, int] | None = None
-        if output is not None:
-            try:
-                info = output.stat()
-            except OSError:
-                info = None  # not there yet: created after discovery, so never found as an input
-            if info is not None:
-                if stat.S_ISDIR(info.st_mode):
-                    raise UsageError(f"{output}: is a folder; --output needs a file")
-                self.output_identity = _identity(info)
-        self.files_seen: dict[tuple[int, int], str] = {}
-        self.folders_seen: dict[tuple[int, int], str] = {}
-        self.result = Discovery()
+def _local(argument: str, input_format: str, output: Path | None, result: Discovery) -> None:
+    from .local import LocalFinder
 
-    def kind(self, name: str) -> str:
-        if self.input_format != "auto":
-            return self.input_format
-        return format_for_name(name) or "auto"
-
-    def refuse_output(self, name: str, info: os.stat_result) -> None:
-        if self.output_identity is not None and _identity(info) == self.output_identity:
-            raise UsageError(f"{self.output}: the report would overwrite an input ({name}); write it somewhere else")
-
-    def argument(self, argument: str) -> None:
-        if argument == STDIN:
-            self.result.sources.append(Source(STDIN, self.input_format))
-            return
-        path = Path(argument)
-        try:
-            info = path.stat()
-        except OSError as exc:
-            if path.is_symlink():
-                self.result.sources.append(Source(argument, self.kind(argument), path, problem="broken symbolic link"))
-                return
-            if exc.errno == 2:  # ENOENT
-                raise UsageError(f"{argument}: no such file or directory") from None
-            self.result.sources.append(Source(argument, self.kind(argument), path, problem=_cannot(exc)))
-            return
-        if stat.S_ISDIR(info.st_mode):
-            identity = _identity(info)
-            if identity in self.folders_seen:
-                self.result.notes.append(f"{argument}: the same folder as {self.folders_seen[identity]}; read once")
-                return
-            self.folders_seen[identity] = argument
-            self.walk(path, identity)
-            return
-        self.refuse_output(argument, info)
-        if stat.S_ISREG(info.st_mode):
-            self.add_file(argument, path, info)
-        elif stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode):
-            # Named on the command line: a pipe (`<(zcat dump.jsonl.gz)`) or a device, read as a stream.
-            self.result.sources.append(Source(argument, self.kind(argument), path))
-        else:
-            self.result.sources.append(Source(argument, self.kind(argument), path, problem="not a regular file"))
-
-    def add_file(self, name: str, path: Path, info: os.stat_result) -> None:
-        identity = _identity(info)
-        if identity in self.files_seen:
-            self.result.notes.append(f"{name}: the same file as {self.files_seen[identity]}; read once")
-            return
-        self.files_seen[identity] = name
-        self.result.sources.append(Source(name, self.kind(name), path, size=info.st_size, regular=True))
-
-    def walk(self, top: Path, identity: tuple[int, int]) -> None:
-        """Depth-first, in sorted order, without recursion (trees can be deeper than Python's stack)."""
-        found: list[tuple[str, Source | None, Path, os.stat_result | None]] = []
-        stack: list[tuple[Path, tuple[tuple[int, int], ...]]] = [(top, (identity,))]
-        while stack:
-            folder, ancestors = stack.pop()
-            try:
-                with os.scandir(folder) as scan:
-                    entries = sorted(scan, key=lambda e: e.name)
-            except OSError as exc:
-                name = str(folder)
-                found.append(
-                    (name, Source(name, "auto", folder, problem=f"cannot read folder: {_reason(exc)}"), folder, None)
-                )
-                continue
-            children: list[tuple[Path, tuple[tuple[int, int], ...]]] = []
-            for entry in entries:
-                path = Path(entry.path)
-                child = self._entry(entry, path, ancestors, found)
-                if child is not None:
-                    children.append(child)
-            stack.extend(reversed(children))
-        for name, source, path, info in sorted(found, key=lambda item: Path(item[0]).parts):
-            if source is not None:
-                self.result.sources.append(source)
-            else:
-                assert info is not None
-                self.add_file(name, path, info)
-
-    def _entry(
-        self,
-        entry: os.DirEntry[str],
-        path: Path,
-        ancestors: tuple[tuple[int, int], ...],
-        found: list[tuple[str, Source | None, Path, os.stat_result | None]],
-    ) -> tuple[Path, tuple[tuple[int, int], ...]] | None:
-        name = str(path)
-        try:
-            link = entry.is_symlink()
-            info = os.stat(path)  # follows links
-        except OSError as exc:
-            kind = format_for_name(entry.name)
-            if kind is not None or self.input_format != "auto":
-                problem = "broken symbolic link" if link else f"cannot read: {_reason(exc)}"
-                found.append((name, Source(name, self.kind(name), path, problem=problem), path, None))
-            elif link:
-                self.result.notes.append(f"{name}: broken symbolic link; skipped")
-            return None
-        if stat.S_ISDIR(info.st_mode):
-            identity = _identity(info)
-            if identity in ancestors:
-                self.result.notes.append(
-                    f"{name}: symbolic link loop (back to {self.folders_seen[identity]}); not followed"
-                )
-                return None
-            if identity in self.folders_seen:
-                self.result.notes.append(f"{name}: the same folder as {self.folders_seen[identity]}; read once")
-                return None
-            self.folders_seen[identity] = name
-            if link:
-                self.result.notes.append(f"{name}: symbolic link to a folder; followed")
-            return path, (*ancestors, identity)
-        if format_for_name(entry.name) is None:
-            return None
-        self.refuse_output(name, info)
-        if stat.S_ISREG(info.st_mode):
-            found.append((name, None, path, info))
-        else:  # a pipe, socket or device inside a folder: opening it could block forever
-            found.append((name, Source(name, self.kind(name), path, problem="not a regular file"), path, None))
-        return None
+    finder = result.finders.get("local")
+    if finder is None:
+        finder = result.finders["local"] = LocalFinder(input_format, output, result)
+    finder.argument(argument)  # type: ignore[attr-defined]
 
 
-def _reason(exc: OSError) -> str:
-    return exc.strerror or str(exc)
+def _file_url(argument: str, input_format: str, output: Path | None, result: Discovery) -> None:
+    """`file://` URLs are local paths, with every local safeguard; a pattern is expanded like the shell's."""
+    import glob
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    path = url2pathname(urlsplit(argument).path)
+    matches = sorted(glob.glob(path)) if glob.has_magic(path) else [path]
+    if not matches:
+        result.notes.append(f"{argument}: matched nothing")
+    for match in matches:
+        _local(match, input_format, output, result)
 
 
-def _cannot(exc: OSError) -> str:
-    return f"cannot read: {_reason(exc)}"
+def _remote(argument: str, input_format: str, output: Path | None, result: Discovery) -> None:
+    from .remote import expand  # fsspec is imported only when a URL is given
+
+    expand(argument, input_format, result)
+
+
+def _is_url(argument: str) -> bool:
+    scheme, sep, _ = argument.partition("://")
+    return bool(sep) and scheme.replace("+", "").replace("-", "").isalnum()
+
+
+Expand = Callable[[str, str, "Path | None", Discovery], None]
+# (claims the argument?, expands it): asked in order; local paths take whatever is left.
+KINDS: tuple[tuple[Callable[[str], bool], Expand], ...] = (
+    (lambda argument: argument == STDIN, _stdin),
+    (lambda argument: argument.lower().startswith("file://"), _file_url),
+    (_is_url, _remote),
+    (lambda argument: True, _local),
+)
 
 
 def discover(paths: list[str], input_format: str = "auto", output: Path | None = None) -> Discovery:
     """Expand arguments into sources; a path that does not exist at all is a usage error."""
-    finder = _Finder(input_format, output)
+    result = Discovery()
+    if output is not None:
+        _local_finder(input_format, output, result)  # checks the report target before anything else
     for argument in paths:
-        finder.argument(argument)
-    return finder.result
+        expand = next(expand for claims, expand in KINDS if claims(argument))
+        expand(argument, input_format, output, result)
+    return result
+
+
+def _local_finder(input_format: str, output: Path | None, result: Discovery) -> None:
+    from .local import LocalFinder
+
+    result.finders["local"] = LocalFinder(input_format, output, result)
+
+
+def open_source(source: Source, stdin: BinaryIO | None) -> AbstractContextManager[BinaryIO]:
+    """The source's raw bytes; standard input is borrowed, not closed."""
+    if source.url is not None:
+        from .remote import open_url
+
+        return open_url(source.url)
+    if source.path is None:
+        return nullcontext(stdin if stdin is not None else sys.stdin.buffer)
+    return source.path.open("rb")

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from .compression import MAGIC_BYTES, CodecMissing, Readable, codec_for
 from .formats import FORMATS, sniff, sniff_document
-from .sources import Source
+from .sources import Source, open_source
 from .units import Unit
 
 CHUNK_BYTES = 8 * 1024 * 1024
@@ -80,18 +80,15 @@ def plan(source: Source, stdin: BinaryIO | None = None) -> Iterator[Unit]:
         yield Unit(source, source.kind, problem=source.problem)
         return
     with contextlib.ExitStack() as stack:
-        if source.path is None:
-            raw: BinaryIO = stdin if stdin is not None else sys.stdin.buffer
-        else:
-            try:
-                raw = stack.enter_context(source.path.open("rb"))
-            except OSError as exc:
-                yield Unit(source, source.kind, problem=f"cannot read: {exc.strerror or exc}")
-                return
+        try:
+            raw = stack.enter_context(open_source(source, stdin))
+        except Exception as exc:  # a local or remote read error: one line, the run goes on
+            yield Unit(source, source.kind, problem=f"cannot read: {_reason(exc)}")
+            return
         try:
             head = read_full(raw, MAGIC_BYTES)
-        except OSError as exc:
-            yield Unit(source, source.kind, problem=f"cannot read: {exc.strerror or exc}")
+        except Exception as exc:
+            yield Unit(source, source.kind, problem=f"cannot read: {_reason(exc)}")
             return
         codec = codec_for(head)
         if codec is None and source.regular and source.kind in FORMATS:
@@ -155,6 +152,12 @@ def _stream_units(source: Source, stream: Readable, codec: str | None) -> Iterat
         yield Unit(source, kind, first=first, problem=_broken(reader.error, codec), broken=True)
     elif carry or first:
         yield Unit(source, kind, data=carry, first=first)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _broken(error: Exception, codec: str | None) -> str:
