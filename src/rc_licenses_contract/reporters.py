@@ -13,7 +13,6 @@ import tempfile
 import time
 from abc import ABC, abstractmethod
 from typing import IO, Any, ClassVar
-from xml.sax.saxutils import escape, quoteattr
 
 import orjson
 
@@ -225,11 +224,15 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _xml_text(text: str) -> str:
+    from xml.sax.saxutils import escape  # here: it imports urllib.request, which text reports never need
+
     safe = "\n".join(escape_control(line) for line in text.split("\n"))
     return escape(_XML_ILLEGAL.sub("\ufffd", safe))
 
 
 def _xml_attr(text: str) -> str:
+    from xml.sax.saxutils import quoteattr
+
     return quoteattr(_XML_ILLEGAL.sub("\ufffd", escape_control(text)))
 
 
