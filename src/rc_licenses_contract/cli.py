@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="how to read files and stdin (default: by extension, else by content)",
     )
     validate.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster: tcp://HOST:8786, or 'local' for a local one (needs the [dask] extra)",
+    )
+    validate.add_argument(
         "--color", default="auto", choices=["auto", "always", "never"], help="colour (honours NO_COLOR)"
     )
     loudness = validate.add_mutually_exclusive_group()

@@ -81,6 +81,7 @@ def run_validate(args: argparse.Namespace) -> int:
         max_errors=args.max_errors,
         input_format=args.input_format,
         output=args.output,
+        scheduler=args.scheduler,
         root=args.root,
     )
     verbosity = -1 if args.quiet else (1 if args.verbose else 0)

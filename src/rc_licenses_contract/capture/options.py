@@ -18,4 +18,5 @@ class ValidateOptions:
     input_format: str = "auto"
     keep_valid: bool = False  # reporters that list every record need valid ones too
     output: Path | None = None  # the report file: refused as an input, never read back
+    scheduler: str | None = None  # a Dask scheduler's address, or "local"; None: processes on this machine
     root: Path | None = None

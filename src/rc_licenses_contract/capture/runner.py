@@ -44,9 +44,38 @@ def exact_integers() -> Iterator[None]:
         sys.set_int_max_str_digits(previous)
 
 
+def place(unit: Unit, result: UnitResult, line_offsets: dict[str, int]) -> None:
+    """Turn a unit's line numbers into its source's (units of one source arrive in order)."""
+    name = unit.source.name
+    offset = line_offsets.get(name, 0)
+    for record in result.results:
+        if record.line is not None:
+            record.line += offset
+        elif unit.broken and FORMATS[unit.kind].line_delimited:
+            record.line = offset + 1  # the line the stream broke in
+    line_offsets[name] = offset + result.lines
+
+
+def _run_whole(checker: RecordChecker, unit: Unit) -> UnitResult:
+    """A whole source read where this runs: planned and checked unit by unit, merged into one result."""
+    merged = UnitResult()
+    offsets: dict[str, int] = {}
+    for part in plan(unit.source):
+        result = run_unit(checker, part)
+        place(part, result, offsets)
+        merged.results.extend(result.results)
+        merged.lines += result.lines
+        merged.valid += result.valid
+        merged.skipped += result.skipped
+        merged.bytes += result.bytes
+    return merged
+
+
 def run_unit(checker: RecordChecker, unit: Unit) -> UnitResult:
     source = unit.source
     response = checker.options.response
+    if unit.whole:
+        return _run_whole(checker, unit)
     if unit.problem is not None:
         return UnitResult(results=[RecordResult(source.name, UNREADABLE, response, problem=unit.problem)])
     data = unit.data
@@ -134,24 +163,26 @@ def run(
             on_note(note)
     checker = RecordChecker(options, contract)
     total = sum(max(source.size, 0) for source in discovery.sources)
-    units = (unit for source in discovery.sources for unit in plan(source, stdin))
+    jobs = options.jobs or default_jobs()
+    if options.scheduler is not None:
+        from .distributed import on_dask, plan_for_workers  # dask is imported only when asked for
+
+        units = plan_for_workers(discovery.sources, stdin)
+        scheduled = on_dask(options, units, jobs, discovery.sources)
+    else:
+        units = (unit for source in discovery.sources for unit in plan(source, stdin))
+        scheduled = _schedule(checker, units, jobs)
     summary = Summary()
     table = ViolationTable()
     line_offsets: dict[str, int] = {}
     done_bytes = 0
     with exact_integers():
-        for unit, result in _schedule(checker, units, options.jobs or default_jobs()):
-            name = unit.source.name
-            offset = line_offsets.get(name, 0)
+        for unit, result in scheduled:
+            place(unit, result, line_offsets)
             for record in result.results:
-                if record.line is not None:
-                    record.line += offset
-                elif unit.broken and FORMATS[unit.kind].line_delimited:
-                    record.line = offset + 1  # the line the stream broke in
                 summary.add(record)
                 table.add(record)
                 on_record(record)
-            line_offsets[name] = offset + result.lines
             summary.records += result.valid
             summary.valid += result.valid
             summary.skipped += result.skipped

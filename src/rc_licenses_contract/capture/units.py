@@ -22,6 +22,7 @@ class Unit:
     first: bool = True  # the unit holds the start of its source
     problem: str | None = None  # the source cannot be read (from here on: see `broken`)
     broken: bool = False  # the stream broke after the units before it: the problem is at the next line
+    whole: bool = False  # the whole source, opened and planned where the unit runs (a Dask worker)
 
     @property
     def size(self) -> int:
