@@ -7,6 +7,8 @@
   read from a stream.
 - `formats`: how a unit's bytes become records (`json`, `jsonl`, `har`), registered by name.
 - `checker`: the one checker, a record in, a `RecordResult` out.
+- `distributed`: the same units on a Dask cluster (`--scheduler`).
+- `library`: `check_records`, `merge_results`, `validate_bag`, for data teams' own Dask or Spark jobs.
 - `runner`: units checked in order on one process or several; the summary.
 
 Reporters (`..reporters`) only render results.
@@ -16,9 +18,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Discovery", "ValidateOptions", "discover", "run"]
+__all__ = ["Discovery", "ValidateOptions", "check_records", "discover", "merge_results", "run", "validate_bag"]
 
 if TYPE_CHECKING:
+    from .library import check_records, merge_results, validate_bag
     from .options import ValidateOptions
     from .runner import run
     from .sources import Discovery, discover
@@ -34,6 +37,10 @@ def __getattr__(name: str) -> Any:
         from .runner import run
 
         return run
+    if name in ("check_records", "merge_results", "validate_bag"):
+        from . import library
+
+        return getattr(library, name)
     if name in ("Discovery", "discover"):
         from . import sources
 
