@@ -6,6 +6,7 @@ Prints wall times and ratios for:
 - every body distinct (nothing to remember): --jobs 1 against the loop a user would write by hand
   (orjson + jsonschema-rs `is_valid` on the bundled schema) and against the parse-only floor;
 - gzip'd JSON Lines against the uncompressed run plus what `gzip -dc` alone takes;
+- a gzip'd set of 8 objects on a local two-worker Dask cluster against `--jobs 2` (needs the [dask] extra);
 - the pure-Python jsonschema engine on a subset;
 - check-jsonschema against our CLI on the same 1,000 separate files;
 - peak memory on a large JSON Lines file (--big-mb, default 2048 MB; 0 skips it).
@@ -97,7 +98,7 @@ def main() -> None:
     parser.add_argument("--big-mb", type=int, default=2048, help="size of the memory test file; 0 skips it")
     parser.add_argument(
         "--only",
-        default="repeats,distinct,gzip,engines,files,memory",
+        default="repeats,distinct,gzip,dask,engines,files,memory",
         help="comma-separated sections to run (default: all)",
     )
     args = parser.parse_args()
@@ -128,7 +129,7 @@ def main() -> None:
             print(row("validate --jobs 1", jobs1, floor, f"exit {code1}; target <= 2.0x"))
             print(row("validate (all cores)", alljobs, floor, f"exit {code2}; target <= 1.2x"))
 
-        if sections & {"distinct", "gzip"}:
+        if sections & {"distinct", "gzip", "dask"}:
             distinct = work / "distinct.jsonl"
             write_jsonl(distinct, realistic_bodies(args.records, distinct=True))
         if "distinct" in sections:
@@ -160,7 +161,17 @@ def main() -> None:
             print(row("gzip: gzip -dc alone", gunzip, budget))
             print(row("gzip: validate --jobs 1, .jsonl.gz", zipped, budget, f"exit {code_z}; target <= 1.2x"))
             print(row("gzip: validate (all cores), .jsonl.gz", zipped_all, budget))
-        if sections & {"distinct", "gzip"}:
+        if "dask" in sections:
+            shards = work / "shards"
+            shards.mkdir()
+            for index in range(8):  # a gzip'd set, as a gateway writes it: one object per hour or so
+                with (shards / f"part-{index}.jsonl.gz").open("wb") as handle:
+                    subprocess.run(["gzip", "-c", str(distinct)], stdout=handle, check=True)
+            local2, _ = timed([*CLI, "--jobs", "2", str(shards)])
+            cluster2, code_c = timed([*CLI, "--scheduler", "local", "--jobs", "2", str(shards)])
+            print(row("gzip'd set (8 objects): validate --jobs 2", local2, local2))
+            print(row("the same on a local 2-worker Dask cluster", cluster2, local2, f"exit {code_c}; target <= 1.5x"))
+        if sections & {"distinct", "gzip", "dask"}:
             distinct.unlink()
 
         if "engines" in sections:
