@@ -7,6 +7,7 @@ yields Failure objects; it never prints. Schemathesis' own checks are added by r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ import orjson
 
 from ..domain import GLOBAL_KINDS, max_limit
 from ..loader import Contract, resolve_pointer
-from ..validation import validate
+from ..validation import Finding, ValidationResult, validate
 
 NOT_JSON = object()
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
@@ -101,8 +102,15 @@ def check(check_id: str, title: str) -> Callable[[CheckFunction], CheckFunction]
     return register
 
 
-def _snippet(value: Any, limit: int = 200) -> str:
-    text = orjson.dumps(value).decode() if value is not NOT_JSON else "<not JSON>"
+def _snippet(value: Any, limit: int = 64 * 1024) -> str:
+    """The value as JSON. Reports mask secrets and then cut to a readable length; this cut, far longer
+    than theirs, only bounds memory, so no half secret it leaves can reach a report."""
+    if value is NOT_JSON:
+        return "<not JSON>"
+    try:
+        text = orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes
+        text = "<nested too deep to show>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -142,7 +150,7 @@ def content_type_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure
 @check("json-body", "The body is one JSON document")
 def json_body_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     if exchange.body is NOT_JSON:
-        head = exchange.content[:60].decode("utf-8", "replace")
+        head = exchange.content[:4096].decode("utf-8", "replace")  # reports cut it shorter, after masking
         yield Failure("json-body", f"body is not JSON ({exchange.parse_error}): {head!r}", exchange)
 
 
@@ -159,9 +167,12 @@ def _validated(exchange: Exchange, ctx: GateContext) -> Any:
     if exchange.body is NOT_JSON or str(exchange.status) not in ctx.documented:
         return None
     if ctx.profile not in exchange.validations:
-        exchange.validations[ctx.profile] = validate(
-            exchange.body, str(exchange.status), ctx.profile, strict=False, contract=ctx.contract
-        )
+        try:
+            result = validate(exchange.body, str(exchange.status), ctx.profile, strict=False, contract=ctx.contract)
+        except (ValueError, RecursionError) as exc:  # a body nested deeper than the validator goes: a finding
+            result = ValidationResult(str(exchange.status), ctx.profile, False)
+            result.errors.append(Finding("", f"body nested too deep to validate ({exc})", "depth", ""))
+        exchange.validations[ctx.profile] = result
     return exchange.validations[ctx.profile]
 
 
@@ -202,7 +213,8 @@ def headers_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     if exchange.status == 429 or present:
         for name in RATE_LIMIT_HEADERS:
             number = exchange.headers.get(name.lower())
-            if number is None or not number.strip().isdigit():
+            # ASCII digits, at most 15 (epoch milliseconds have 13): not "١٢", not "²", not 5,000 nines.
+            if number is None or not re.fullmatch(r"[0-9]{1,15}", number.strip()):
                 yield Failure("headers", f"{name} is {number!r}, expected a whole number", exchange)
 
 

@@ -5,8 +5,8 @@ Commands fill GateOptions; `run_gate` returns a plain GateResult; report.py rend
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import orjson
 import requests
 
 from ..jsonio import read_json
 from ..loader import Contract, load_contract
 from ..validation import validate
 from .checks import CHECKS, Exchange, Failure, GateContext, run_checks
+from .secrets import display_url
 from .session import GateSession, GateStop, RequestRefused
 
 VERSION_PROBE = "/api/info"
@@ -38,8 +40,9 @@ PRIVILEGED, UNPRIVILEGED = "privileged", "unprivileged"
 
 @dataclass(frozen=True)
 class Credentials:
-    user_id: str
-    auth_token: str
+    # repr=False: a traceback, a debugger or pytest's -l never shows the values.
+    user_id: str = field(repr=False)
+    auth_token: str = field(repr=False)
 
     def headers(self) -> dict[str, str]:
         return {"X-User-Id": self.user_id, "X-Auth-Token": self.auth_token}
@@ -203,13 +206,14 @@ class _Run:
         else:
             response = self.session.request("GET", self.base + VERSION_PROBE, headers=self.options.privileged.headers())
             try:
-                version = response.json().get("version") if response.status_code == 200 else None
-            except (ValueError, AttributeError):
-                version = None
-            if isinstance(version, str) and version[:1].isdigit():
+                info = orjson.loads(response.content) if response.status_code == 200 else None
+            except orjson.JSONDecodeError:  # not JSON, or nested deeper than any version answer is
+                info = None
+            version = info.get("version") if isinstance(info, dict) else None
+            if isinstance(version, str) and re.match(r"[0-9]{1,4}(\.|$)", version):
                 self.result.server_version, self.result.version_source = version, "detected"
-        major = (self.result.server_version or "").split(".")[0]
-        self.result.profile = self.options.profile or ("8" if major.isdigit() and int(major) >= 8 else "default")
+        major = re.match(r"[0-9]{1,4}(?=\.|$)", self.result.server_version or "")
+        self.result.profile = self.options.profile or ("8" if major and int(major.group()) >= 8 else "default")
         self.contract.profile(self.result.profile)  # unknown profile: ContractError, a usage error
         self.ctx = GateContext(
             contract=self.contract,
@@ -235,10 +239,12 @@ class _Run:
                 continue
             try:
                 exchange, _ = self.send(item["id"], item["caller"], outcome.query, int(item["status"]))
-            except GateStop as exc:
-                self.stop(str(exc))
+            except (GateStop, requests.exceptions.RequestException) as exc:
+                # The server went away or stopped answering: this and every later interaction is not checked.
+                reason = str(exc) if isinstance(exc, GateStop) else transport_failure(exc, self.options)
+                self.stop(reason)
                 outcome.state = "not checked"
-                self.result.not_checked.append(f"interaction {item['id']}: {exc}")
+                self.result.not_checked.append(f"interaction {item['id']}: {reason}")
                 continue
             outcome.status = exchange.status
             if item["caller"] in (PRIVILEGED, UNPRIVILEGED) and exchange.status == 401:
@@ -265,8 +271,8 @@ class _Run:
         for observed in self.session.rate_limited:
             self.ran(["rate-limit"])
             try:
-                body = json.loads(observed.content)
-            except (ValueError, UnicodeDecodeError):
+                body = orjson.loads(observed.content)
+            except orjson.JSONDecodeError:  # not JSON, or nested too deep to be one
                 body = None
             result = validate(body, "429", contract=self.contract) if body is not None else None
             problems = [f"{f.pointer or '(root)'}: {f.message}" for f in result.errors] if result else ["not JSON"]
@@ -335,19 +341,20 @@ def run_gate(options: GateOptions) -> GateResult:
     # Hypothesis and Schemathesis write working files into the current folder unless told otherwise.
     previous = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = storage.name
+    hypothesis_home: Any = None
+    if options.schemathesis:
+        # Inside pytest, Hypothesis has usually fixed its folder (./.hypothesis) before the variable is read.
+        from hypothesis import configuration
+
+        hypothesis_home = configuration
+        hypothesis_home.set_hypothesis_home_dir(storage.name)
     try:
         try:
             run.detect_version()
             run.interactions()
             run.schemathesis_phase()
-        except requests.exceptions.SSLError as exc:
-            run.stop(f"TLS failure talking to {options.base_url}: {_reason(exc)} (--insecure skips verification)")
-        except requests.exceptions.ConnectTimeout:
-            run.stop(f"connecting to {options.base_url} timed out after {options.connect_timeout:g} s")
-        except requests.exceptions.ReadTimeout:
-            run.stop(f"{options.base_url} did not answer within {options.read_timeout:g} s (--read-timeout)")
-        except requests.exceptions.ConnectionError as exc:
-            run.stop(f"cannot reach {options.base_url}: {_reason(exc)}")
+        except requests.exceptions.RequestException as exc:
+            run.stop(transport_failure(exc, options))
         except GateStop as exc:
             run.stop(str(exc))
         except RequestRefused as exc:
@@ -358,6 +365,8 @@ def run_gate(options: GateOptions) -> GateResult:
         run.rate_limited_answers()
         result = run.finish()
     finally:
+        if hypothesis_home is not None:
+            hypothesis_home.set_hypothesis_home_dir(None)  # back to its default, found again on next use
         if previous is None:
             os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
         else:
@@ -365,6 +374,18 @@ def run_gate(options: GateOptions) -> GateResult:
         storage.cleanup()
     result.elapsed = time.monotonic() - started
     return result
+
+
+def transport_failure(exc: requests.exceptions.RequestException, options: GateOptions) -> str:
+    """One line for a failed request: TLS, connect or read timeout, unreachable (no user info in it)."""
+    base = display_url(options.base_url)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"TLS failure talking to {base}: {_reason(exc)} (--insecure skips verification)"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"connecting to {base} timed out after {options.connect_timeout:g} s"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"{base} did not answer within {options.read_timeout:g} s (--read-timeout)"
+    return f"cannot reach {base}: {_reason(exc)}"
 
 
 def _reason(exc: Exception) -> str:
@@ -377,4 +398,5 @@ def _reason(exc: Exception) -> str:
         return "connection refused"
     if "CERTIFICATE_VERIFY_FAILED" in text:
         return "certificate verify failed"
-    return text.splitlines()[0][:200] if text else type(exc).__name__
+    # No cut here: a cut before the redactor could leave half a secret; the report cuts after masking.
+    return text.splitlines()[0] if text else type(exc).__name__
