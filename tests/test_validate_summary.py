@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .conftest import RunCli
+from .conftest import RunCli, cli_env
 from .test_validate_cli import compact, seed
 
 __all__ = ["seed"]
@@ -79,3 +79,22 @@ def test_max_findings_caps_the_listing_not_the_tables(run_cli: RunCli, tmp_path:
     assert listed_findings <= 5 and report["recordsNotListed"] == 200 - len(report["records"])
     assert [row["records"] for row in report["violations"]] == [50, 40]
     assert report["summary"]["invalid"] == 80 and report["summary"]["records"] == 200
+
+
+def test_github_step_summary(run_cli: RunCli, tmp_path: Path, seed: dict[str, Any]) -> None:
+    lines = capture(seed, 40)
+    forged = copy.deepcopy(seed)
+    forged["license"]["x|`\x1b[31m"] = 1
+    (tmp_path / "a.jsonl").write_text("\n".join([*lines, compact(forged)]) + "\n")
+    summary_file = tmp_path / "summary.md"
+    summary_file.write_text("earlier steps\n")
+    env = cli_env(GITHUB_STEP_SUMMARY=str(summary_file))
+    done = run_cli("validate", "a.jsonl", env=env)
+    assert done.returncode == 1
+    text = summary_file.read_text()
+    assert text.startswith("earlier steps\n### rc-licenses-contract validate: failed\n"), "appended"
+    assert "41 records, 25 valid, 16 invalid, 0 unreadable" in text
+    assert "| 10 | 24.4% | /license/trial | type |" in text
+    assert "| 1 | 2.4% | /license/x\\|'\\x1b[31m | additionalProperties |" in text, text
+    assert "\x1b" not in text
+    assert "GITHUB_STEP_SUMMARY" not in done.stderr

@@ -67,6 +67,22 @@ class _OutputError(Exception):
         super().__init__(f"{path}: cannot write: {exc.strerror or exc}")
 
 
+def _github_step_summary(summary: Any) -> None:
+    """In GitHub Actions, the verdict and the tables also go to the job's summary page."""
+    import os
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from .reporters import step_summary
+
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(summary))
+    except OSError as exc:
+        print(f"warning: GITHUB_STEP_SUMMARY: cannot write: {exc.strerror or exc}", file=sys.stderr)
+
+
 def run_validate(args: argparse.Namespace) -> int:
     from .capture import ValidateOptions, discover, run
     from .reporters import REPORTERS, Progress, use_color
@@ -110,6 +126,7 @@ def run_validate(args: argparse.Namespace) -> int:
         reporter.finish(summary)
         if output is not None:
             output.close()
+        _github_step_summary(summary)
     except (UsageError, ContractError, _OutputError) as exc:
         print(escape_control(f"error: {exc}"), file=sys.stderr)
         return 2

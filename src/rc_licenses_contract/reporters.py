@@ -319,3 +319,36 @@ class Progress:
         if self.enabled and self.last:
             sys.stderr.write("\r" + " " * 70 + "\r")
             sys.stderr.flush()
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: escaped, pipes and backticks made inert."""
+    return escape_control(text).replace("|", "\\|").replace("`", "'")
+
+
+def step_summary(summary: Summary, title: str = "rc-licenses-contract validate") -> str:
+    """The verdict and the violation and drift tables as GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY)."""
+    verdict = "passed" if summary.passed else ("failed: no records read" if summary.records == 0 else "failed")
+    lines = [
+        f"### {title}: {verdict}",
+        "",
+        f"{summary.records} records, {summary.valid} valid, {summary.invalid} invalid, {summary.unreadable} "
+        f"unreadable, {summary.skipped} skipped, {summary.warnings} warnings",
+    ]
+    for key, heading in (("violations", "Distinct violations"), ("drift", "Undocumented properties (drift)")):
+        rows = summary.tables.get(key) or []
+        if not rows:
+            continue
+        lines += ["", f"#### {heading}", "", "| records | share | place | keyword | example | first sources |"]
+        lines.append("| ---: | ---: | --- | --- | --- | --- |")
+        for row in rows:
+            cells = [
+                str(row["records"]),
+                f"{row['share']:.1%}",
+                _cell(row["pointer"] or "(root)"),
+                _cell(row["keyword"]),
+                _cell(row["example"]),
+                _cell(", ".join(row["firstSources"])),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
