@@ -12,7 +12,10 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from .local import LocalFinder
 
 STDIN = "-"
 
@@ -32,20 +35,23 @@ class Source:
 class Discovery:
     sources: list[Source] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    finders: dict[str, object] = field(default_factory=dict, repr=False)  # per-kind state across arguments
+    local: LocalFinder | None = field(default=None, repr=False)  # what local arguments share (links seen…)
 
 
 def _stdin(argument: str, input_format: str, output: Path | None, result: Discovery) -> None:
     result.sources.append(Source(STDIN, input_format))
 
 
-def _local(argument: str, input_format: str, output: Path | None, result: Discovery) -> None:
+def _local_finder(input_format: str, output: Path | None, result: Discovery) -> LocalFinder:
     from .local import LocalFinder
 
-    finder = result.finders.get("local")
-    if finder is None:
-        finder = result.finders["local"] = LocalFinder(input_format, output, result)
-    finder.argument(argument)  # type: ignore[attr-defined]
+    if result.local is None:
+        result.local = LocalFinder(input_format, output, result)
+    return result.local
+
+
+def _local(argument: str, input_format: str, output: Path | None, result: Discovery) -> None:
+    _local_finder(input_format, output, result).argument(argument)
 
 
 def _file_url(argument: str, input_format: str, output: Path | None, result: Discovery) -> None:
@@ -92,12 +98,6 @@ def discover(paths: list[str], input_format: str = "auto", output: Path | None =
         expand = next(expand for claims, expand in KINDS if claims(argument))
         expand(argument, input_format, output, result)
     return result
-
-
-def _local_finder(input_format: str, output: Path | None, result: Discovery) -> None:
-    from .local import LocalFinder
-
-    result.finders["local"] = LocalFinder(input_format, output, result)
 
 
 def open_source(source: Source, stdin: BinaryIO | None) -> AbstractContextManager[BinaryIO]:
