@@ -79,13 +79,13 @@ def cluster(cluster_home: Path, s3_endpoint: str) -> Iterator[tuple[str, list[su
             client.wait_for_workers(2, timeout=60)
         yield address, workers
     finally:
-        for process in processes:
+        for process in reversed(processes):  # workers first, the scheduler last
             if process.poll() is None:
                 process.terminate()
-        for process in processes:
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=5)
             except subprocess.TimeoutExpired:
+                print(f"killing {process.args!r}: still running 5 s after SIGTERM")
                 process.kill()
                 process.wait(timeout=20)
 

@@ -74,6 +74,25 @@ def plan_for_workers(sources: list[Source], stdin: BinaryIO | None) -> Iterator[
             yield from plan(source, stdin)
 
 
+def _reachable(address: str) -> None:
+    """A refused connection is known at once; Dask's client would retry it for its whole timeout."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise UsageError(f"--scheduler {address}: not an address like tcp://HOST:8786") from None
+    if not host or not port:
+        raise UsageError(f"--scheduler {address}: not an address like tcp://HOST:8786")
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise UsageError(f"--scheduler {address}: cannot reach the scheduler: {reason}") from None
+
+
 def _client(options: ValidateOptions, jobs: int) -> Any:
     try:
         from distributed import Client, LocalCluster
@@ -85,6 +104,7 @@ def _client(options: ValidateOptions, jobs: int) -> Any:
             n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
         )
         return Client(cluster)  # type: ignore[no-untyped-call]
+    _reachable(str(address))
     try:
         return Client(address, timeout=30)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:
