@@ -143,6 +143,13 @@ def test_http_and_file_urls(run_cli: RunCli, tmp_path: Path, web_root: tuple[str
     assert_no_secret(done)
     assert done.returncode == 1
     assert f"error: http://***@{address}/dump.jsonl.gz:2::/license/trial" in done.stdout, done.stdout
+    missing = run_cli("validate", f"http://reader:{SECRET}@{address}/missing.jsonl")
+    assert missing.returncode == 2 and "missing.jsonl" in missing.stderr
+    refused = run_cli("validate", f"http://reader:{SECRET}@127.0.0.1:1/dump.jsonl")
+    no_traceback(refused)
+    assert refused.returncode in (1, 2) and "127.0.0.1:1" in refused.stdout + refused.stderr
+    for run in (missing, refused):
+        assert_no_secret(run)
     (tmp_path / "local").mkdir()
     (tmp_path / "local" / "a.json").write_text(json.dumps(seed))
     (tmp_path / "local" / "b.json").write_text(json.dumps(broken(seed)))

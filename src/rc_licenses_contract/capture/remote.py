@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from typing import Any, BinaryIO, cast
-from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import UsageError
 from .formats import format_for_name
@@ -17,13 +16,20 @@ GLOB_CHARACTERS = "*?["
 
 
 def shown(url: str) -> str:
-    """The URL without its user and password."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    """The URL without its user and password (the gate's display form)."""
+    from ..gate.secrets import display_url
+
+    return display_url(url)
+
+
+def scrub(text: str, url: str | None) -> str:
+    """A message about a URL's object with the URL's user and password masked, in any encoding."""
+    if not url:
+        return text
+    from ..gate.secrets import Redactor, url_secrets
+
+    secrets = url_secrets(url)
+    return Redactor(secrets)(text) if secrets else text
 
 
 def _filesystem(url: str) -> tuple[Any, str]:
@@ -36,7 +42,7 @@ def _filesystem(url: str) -> tuple[Any, str]:
     try:
         return cast(tuple[Any, str], fsspec.core.url_to_fs(url))
     except (ImportError, ValueError) as exc:  # an unknown protocol, or its package missing
-        raise UsageError(f"{shown(url)}: {_first_line(exc)}") from None
+        raise UsageError(scrub(f"{shown(url)}: {_first_line(exc)}", url)) from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -79,10 +85,13 @@ def expand(url: str, input_format: str, result: Discovery) -> None:
             _walk(fs, path, add)
         else:
             add(path, info, explicit=True)
-    except FileNotFoundError:
-        raise UsageError(f"{shown(url)}: no such file or folder") from None
+    except FileNotFoundError as exc:
+        cause = exc.__cause__ or exc.__context__  # fsspec's HTTP store says "not found" for "cannot connect"
+        detail = f" ({_first_line(cause)})" if cause is not None else ""
+        raise UsageError(scrub(f"{shown(url)}: no such file or folder{detail}", url)) from None
     except Exception as exc:  # no credentials, access denied, unreachable: one line, the run goes on
-        result.sources.append(Source(shown(url), kind(path), url=url, problem=f"cannot read: {_first_line(exc)}"))
+        problem = scrub(f"cannot read: {_first_line(exc)}", url)
+        result.sources.append(Source(shown(url), kind(path), url=url, problem=problem))
 
 
 def _walk(fs: Any, folder: str, add: Any) -> None:

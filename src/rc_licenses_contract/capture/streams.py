@@ -83,12 +83,12 @@ def plan(source: Source, stdin: BinaryIO | None = None) -> Iterator[Unit]:
         try:
             raw = stack.enter_context(open_source(source, stdin))
         except Exception as exc:  # a local or remote read error: one line, the run goes on
-            yield Unit(source, source.kind, problem=f"cannot read: {_reason(exc)}")
+            yield Unit(source, source.kind, problem=_masked(source, f"cannot read: {_reason(exc)}"))
             return
         try:
             head = read_full(raw, MAGIC_BYTES)
         except Exception as exc:
-            yield Unit(source, source.kind, problem=f"cannot read: {_reason(exc)}")
+            yield Unit(source, source.kind, problem=_masked(source, f"cannot read: {_reason(exc)}"))
             return
         codec = codec_for(head)
         if codec is None and source.regular and source.kind in FORMATS:
@@ -134,7 +134,7 @@ def _stream_units(source: Source, stream: Readable, codec: str | None) -> Iterat
         if reader.error is None:
             yield Unit(source, kind, data=data)
         else:  # half a document is no document
-            yield Unit(source, kind, problem=_broken(reader.error, codec))
+            yield Unit(source, kind, problem=_masked(source, _broken(reader.error, codec)))
         return
     while True:
         block = read_full(reader, CHUNK_BYTES)
@@ -149,9 +149,19 @@ def _stream_units(source: Source, stream: Readable, codec: str | None) -> Iterat
         first = False
         carry = block[cut:]
     if reader.error is not None:  # the last, cut line is not a record: the break is reported at its place
-        yield Unit(source, kind, first=first, problem=_broken(reader.error, codec), broken=True)
+        problem = _masked(source, _broken(reader.error, codec))
+        yield Unit(source, kind, first=first, problem=problem, broken=True)
     elif carry or first:
         yield Unit(source, kind, data=carry, first=first)
+
+
+def _masked(source: Source, problem: str) -> str:
+    """A remote object's problem never shows its URL's user or password (a message may quote the URL)."""
+    if source.url is None:
+        return problem
+    from .remote import scrub
+
+    return scrub(problem, source.url)
 
 
 def _reason(exc: BaseException) -> str:
