@@ -6,6 +6,7 @@ refused when it is one of the inputs. Every oddity is one note or one unreadable
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -54,7 +55,7 @@ class LocalFinder:
             if path.is_symlink():
                 self.result.sources.append(Source(argument, self.kind(argument), path, problem="broken symbolic link"))
                 return
-            if exc.errno == 2:  # ENOENT
+            if exc.errno == errno.ENOENT:
                 raise UsageError(f"{argument}: no such file or directory") from None
             self.result.sources.append(Source(argument, self.kind(argument), path, problem=_cannot(exc)))
             return
