@@ -26,6 +26,8 @@ SECRET_ARGS = ("auth_token", "user_id", "unprivileged_auth_token", "unprivileged
 EPILOG = """\
 exit codes: 0 ok, 1 contract problems, 2 usage or configuration error, 3 could not complete,
 70 internal error (a bug; set RC_LICENSES_CONTRACT_DEBUG=1 for the traceback).
+defaults: [tool.rc-licenses-contract] in the nearest pyproject.toml (profile, strict, budget, junit,
+json, color); flags override them.
 """
 
 
@@ -67,7 +69,7 @@ def _add_root(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(defaults: dict[str, dict[str, Any]] | None = None) -> argparse.ArgumentParser:
     parser = Parser(
         prog="rc-licenses-contract",
         description="Contract kit for Rocket.Chat's GET /api/v1/licenses.info.",
@@ -149,7 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--mock", action="store_true", help="start the bundled mock on a free loopback port and gate it")
     add_mock_options(gate)
     gate.add_argument("--profile", choices=["default", "8"], help="profile (default: from the server version)")
-    gate.add_argument("--strict", action="store_true", help="undocumented properties are violations, not warnings")
+    gate.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="undocumented properties are violations, not warnings",
+    )
     gate.add_argument(
         "--max-requests",
         type=_positive_int,
@@ -228,6 +235,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bundle.add_argument("--dereference", action="store_true", help="inline every $ref")
     _add_root(bundle)
+    for name, command in commands.choices.items():
+        command.add_argument(
+            "--color",
+            default="auto",
+            choices=["auto", "always", "never"],
+            help="colour the output: auto (a terminal; honours NO_COLOR and FORCE_COLOR), always or never",
+        )
+        # [tool.rc-licenses-contract] in pyproject.toml; the flags parsed later override these.
+        command.set_defaults(**(defaults or {}).get(name, {}))
     return parser
 
 
@@ -264,7 +280,12 @@ def _build_validate(commands: Any) -> None:
         help="which response a bare body is (default 200); HAR entries use their recorded status",
     )
     contract.add_argument("--profile", default="default", choices=["default", "8"], help="server-version profile")
-    contract.add_argument("--strict", action="store_true", help="undocumented properties are errors, not warnings")
+    contract.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="undocumented properties are errors, not warnings",
+    )
     contract.add_argument(
         "--engine", default="rs", choices=["rs", "jsonschema"], help="rs (fast, default) or jsonschema (reference)"
     )
@@ -296,9 +317,6 @@ def _build_validate(commands: Any) -> None:
         default=0,
         metavar="N",
         help="list at most N findings in all (text and json); the violation and drift tables still count every one",
-    )
-    report.add_argument(
-        "--color", default="auto", choices=["auto", "always", "never"], help="colour (honours NO_COLOR)"
     )
     loudness = report.add_mutually_exclusive_group()
     loudness.add_argument("-q", "--quiet", action="store_true", help="errors only: no warnings, no summary")
@@ -382,7 +400,15 @@ def _positive_int(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _ARGV[:] = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    from .config import command_defaults
+    from .errors import UsageError
+
+    try:
+        defaults = command_defaults()
+    except UsageError as exc:
+        print(f"rc-licenses-contract: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    args = build_parser(defaults).parse_args(argv)
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -409,7 +435,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _needed_extras(args: argparse.Namespace) -> list[str]:
+    if args.command == "gate":
+        return ["gate", "mock"] if args.mock else ["gate"]
+    return ["mock"] if args.command == "mock" else []
+
+
 def _dispatch(args: argparse.Namespace) -> int:
+    from .extras import missing_extra
+
+    problem = missing_extra(_needed_extras(args), f"rc-licenses-contract {args.command}")
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "lint":
         from .commands import run_lint
 
