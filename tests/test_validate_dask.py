@@ -149,6 +149,11 @@ def test_local_cluster(run_cli: RunCli, tmp_path: Path, seed: dict[str, Any]) ->
     done = run_cli("validate", "--format", "json", "--scheduler", "local", "--jobs", "2", "dump.jsonl")
     assert done.returncode == 1, done.stderr
     assert comparable(json.loads(done.stdout)) == comparable(local)
+    piped = run_cli(
+        "validate", "--format", "json", "--scheduler", "local", "-", input=(tmp_path / "dump.jsonl").read_text()
+    )
+    assert piped.returncode == 1
+    assert [r["line"] for r in json.loads(piped.stdout)["records"] if r["state"] != "valid"] == [997, 1994]
     unreachable = run_cli("validate", "--scheduler", "tcp://127.0.0.1:1", "dump.jsonl", timeout=120)
     no_traceback(unreachable)
     assert unreachable.returncode == 2 and "cannot reach the scheduler" in unreachable.stderr
