@@ -1,8 +1,9 @@
 """For data teams who already run Dask or Spark: validate an iterable of raw records, merge the results.
 
 `check_records` is a pure function: raw records (bytes or str, one response body each) in, one compact,
-picklable dict out (counts, the records with findings, the violation and drift tables). It compiles the
-schemas on each call and keeps no global state, so it can run anywhere a partition is processed.
+picklable dict out (counts, the records with findings, the violation and drift tables). Its result depends
+only on its arguments; the only state it touches is the loader's per-process cache of the compiled
+contract (compiled on a process's first call, reused after), so it runs anywhere a partition is processed.
 `merge_results` combines the dicts of many partitions, in order; `validate_bag` does both on a Dask bag.
 
     from rc_licenses_contract.capture import check_records, merge_results
