@@ -368,7 +368,8 @@ def test_validate_does_not_import_heavy_modules(tmp_path: Path, seed: dict[str, 
     code = (
         "import sys\nfrom rc_licenses_contract.cli import main\n"
         "code = main(['validate', '-q', 'body.json'])\n"
-        "heavy = sorted(m for m in ('schemathesis', 'hypothesis', 'uvicorn', 'starlette') if m in sys.modules)\n"
+        "heavy = ('schemathesis', 'hypothesis', 'uvicorn', 'starlette', 'fsspec', 'dask', 'zstandard')\n"
+        "heavy = sorted(m for m in heavy if m in sys.modules)\n"
         "print(code, heavy)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
@@ -453,3 +454,14 @@ def test_internal_errors_are_one_redacted_line(tmp_path: Path) -> None:
         env={**env, "RC_LICENSES_CONTRACT_DEBUG": "1"},
     )
     assert "Traceback" in debug.stderr
+
+
+def test_input_format_choices_come_from_the_registry() -> None:
+    from rc_licenses_contract.capture.formats import FORMATS
+    from rc_licenses_contract.cli import build_parser
+
+    parser = build_parser()
+    validate = parser._subparsers._group_actions[0].choices["validate"]  # type: ignore[union-attr,index]
+    [action] = [a for a in validate._actions if a.dest == "input_format"]
+    assert list(action.choices) == ["auto", *FORMATS]
+    assert set(FORMATS) == {"json", "jsonl", "har"}

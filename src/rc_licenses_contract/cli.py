@@ -90,58 +90,7 @@ def build_parser(defaults: dict[str, dict[str, Any]] | None = None) -> argparse.
     )
     _add_root(lint)
     lint.add_argument("-q", "--quiet", action="store_true", help="print problems only")
-    validate = commands.add_parser(
-        "validate",
-        help="validate captured response bodies: JSON, JSON Lines, HAR, folders, stdin",
-        description="Validate captured licenses.info response bodies and locate every violation by JSON "
-        "pointer. Folders are searched recursively for *.json, *.jsonl, *.ndjson and *.har. In a HAR capture, "
-        "every entry whose URL path ends in the endpoint's path is checked against the schema of its status; "
-        "other entries are skipped and counted.",
-        epilog="examples:\n"
-        "  rc-licenses-contract validate body.json\n"
-        "  rc-licenses-contract validate --strict --profile 8 captures/\n"
-        "  rc-licenses-contract validate --response 401 unauthorized.json\n"
-        "  rc-licenses-contract validate --format junit --output report.xml dump.jsonl session.har\n"
-        "  curl -s ... | rc-licenses-contract validate -\n\n"
-        "exit codes: 0 every record valid (warnings allowed unless --strict); 1 a violation, an unreadable\n"
-        "record, or no record at all; 2 usage error (unknown option, a path that does not exist).\n",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    validate.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, or - for standard input")
-    validate.add_argument(
-        "--response",
-        default="200",
-        choices=["200", "400", "401", "429"],
-        help="which response a bare body is (default 200); HAR entries use their recorded status",
-    )
-    validate.add_argument("--profile", default="default", choices=["default", "8"], help="server-version profile")
-    validate.add_argument(
-        "--strict",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="undocumented properties are errors, not warnings",
-    )
-    validate.add_argument("--format", default="text", choices=["text", "json", "junit"], help="report format")
-    validate.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report here, not stdout")
-    validate.add_argument(
-        "-j", "--jobs", type=_positive_int, default=0, metavar="N", help="processes (default: all cores)"
-    )
-    validate.add_argument(
-        "--max-errors", type=_positive_int, default=0, metavar="N", help="report at most N errors per record"
-    )
-    validate.add_argument(
-        "--engine", default="rs", choices=["rs", "jsonschema"], help="rs (fast, default) or jsonschema (reference)"
-    )
-    validate.add_argument(
-        "--input-format",
-        default="auto",
-        choices=["auto", "json", "jsonl", "har"],
-        help="how to read files and stdin (default: by extension; stdin is sniffed)",
-    )
-    loudness = validate.add_mutually_exclusive_group()
-    loudness.add_argument("-q", "--quiet", action="store_true", help="errors only: no warnings, no summary")
-    loudness.add_argument("-v", "--verbose", action="store_true", help="also list valid records")
-    _add_root(validate)
+    _build_validate(commands)
 
     mock = commands.add_parser(
         "mock",
@@ -298,6 +247,82 @@ def build_parser(defaults: dict[str, dict[str, Any]] | None = None) -> argparse.
     return parser
 
 
+def _build_validate(commands: Any) -> None:
+    validate = commands.add_parser(
+        "validate",
+        help="validate captured response bodies: JSON, JSON Lines, HAR; files, folders, stdin, URLs; compressed",
+        description="Validate captured licenses.info response bodies and locate every violation by JSON "
+        "pointer. Folders (and URL prefixes) are searched recursively for *.json, *.jsonl, *.ndjson and *.har, "
+        "also compressed (.gz, .bz2, .xz, .zst; compression is recognised by content). In a HAR capture, every "
+        "entry whose URL path ends in the endpoint's path is checked against the schema of its status; other "
+        "entries are skipped and counted. A summary groups distinct violations and undocumented properties.",
+        epilog="examples:\n"
+        "  rc-licenses-contract validate body.json\n"
+        "  rc-licenses-contract validate --strict --profile 8 captures/\n"
+        "  rc-licenses-contract validate --response 401 unauthorized.json\n"
+        "  rc-licenses-contract validate --format junit --output report.xml dump.jsonl session.har\n"
+        "  rc-licenses-contract validate --max-findings 20 s3://gateway-logs/2026/11/ 'logs/*.jsonl.gz'\n"
+        "  rc-licenses-contract validate <(zcat dump.jsonl.gz)\n"
+        "  curl -s ... | rc-licenses-contract validate -\n\n"
+        "exit codes: 0 every record valid (warnings allowed unless --strict); 1 a violation, an unreadable\n"
+        "record or folder, or no record at all; 2 usage error (unknown option, a path that does not exist,\n"
+        "a report that would overwrite an input or cannot be written, a Dask scheduler out of reach).\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    validate.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files, folders, URLs (s3://, https://, file://), or - for stdin"
+    )
+    contract = validate.add_argument_group("what to check against")
+    contract.add_argument(
+        "--response",
+        default="200",
+        choices=["200", "400", "401", "429"],
+        help="which response a bare body is (default 200); HAR entries use their recorded status",
+    )
+    contract.add_argument("--profile", default="default", choices=["default", "8"], help="server-version profile")
+    contract.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="undocumented properties are errors, not warnings",
+    )
+    contract.add_argument(
+        "--engine", default="rs", choices=["rs", "jsonschema"], help="rs (fast, default) or jsonschema (reference)"
+    )
+    _add_root(contract)
+    inputs = validate.add_argument_group("reading")
+    inputs.add_argument(
+        "--input-format",
+        default="auto",
+        choices=["auto", *_input_formats()],
+        help="how to read files and stdin (default: by extension, else by content)",
+    )
+    inputs.add_argument(
+        "-j", "--jobs", type=_positive_int, default=0, metavar="N", help="processes (default: all cores)"
+    )
+    inputs.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster: tcp://HOST:8786, or 'local' for a local one (needs the [dask] extra)",
+    )
+    report = validate.add_argument_group("the report")
+    report.add_argument("--format", default="text", choices=["text", "json", "junit"], help="report format")
+    report.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report here, not stdout")
+    report.add_argument(
+        "--max-errors", type=_positive_int, default=0, metavar="N", help="report at most N errors per record"
+    )
+    report.add_argument(
+        "--max-findings",
+        type=_positive_int,
+        default=0,
+        metavar="N",
+        help="list at most N findings in all (text and json); the violation and drift tables still count every one",
+    )
+    loudness = report.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", action="store_true", help="errors only: no warnings, no summary")
+    loudness.add_argument("-v", "--verbose", action="store_true", help="also list valid records")
+
+
 def add_mock_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by `mock` and `gate --mock`."""
     parser.add_argument("--scenario", default="enterprise-trial", metavar="NAME", help="workspace scenario")
@@ -316,6 +341,12 @@ def add_mock_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-rate-limit", action="store_true", help="turn the mock's rate limiter off")
     parser.add_argument("--seed", type=int, default=0, help="seed for anything random (default 0)")
+
+
+def _input_formats() -> list[str]:
+    from .capture.formats import FORMATS
+
+    return list(FORMATS)
 
 
 def _rate(text: str) -> tuple[int, float]:

@@ -44,9 +44,54 @@ def run_lint(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+class _ReportFile:
+    """The report file: a failed write (a full disk, /dev/full) is a usage error naming the file, not a crash."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle = path.open("w", encoding="utf-8")
+
+    def write(self, text: str) -> int:
+        try:
+            return self.handle.write(text)
+        except OSError as exc:
+            raise _OutputError(self.path, exc) from None
+
+    def isatty(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        try:
+            self.handle.close()
+        except OSError as exc:
+            raise _OutputError(self.path, exc) from None
+
+
+class _OutputError(Exception):
+    def __init__(self, path: Path, exc: OSError) -> None:
+        super().__init__(f"{path}: cannot write: {exc.strerror or exc}")
+
+
+def _github_step_summary(summary: Any) -> None:
+    """In GitHub Actions, the verdict and the tables also go to the job's summary page."""
+    import os
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from .reporters import step_summary
+
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(summary))
+    except OSError as exc:
+        print(f"warning: GITHUB_STEP_SUMMARY: cannot write: {exc.strerror or exc}", file=sys.stderr)
+
+
 def run_validate(args: argparse.Namespace) -> int:
-    from .checker import ValidateOptions, run
+    from .capture import ValidateOptions, discover, run
     from .reporters import REPORTERS, Progress, use_color
+    from .textsafety import escape_control
 
     options = ValidateOptions(
         paths=args.paths,
@@ -57,35 +102,48 @@ def run_validate(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         max_errors=args.max_errors,
         input_format=args.input_format,
+        output=args.output,
+        scheduler=args.scheduler,
         root=args.root,
     )
     verbosity = -1 if args.quiet else (1 if args.verbose else 0)
+    output: _ReportFile | None = None
     try:
-        stream = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
-    except OSError as exc:
-        print(f"error: {args.output}: cannot write: {exc.strerror}", file=sys.stderr)
+        # Every input is found before the report is opened: the report can never overwrite an input, nor be
+        # read back as one.
+        discovery = discover(options.paths, options.input_format, options.output)
+        if args.output:
+            try:
+                output = _ReportFile(args.output)
+            except OSError as exc:
+                raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+        stream: Any = output or sys.stdout
+        meta = {"profile": args.profile, "strict": args.strict, "response": args.response, "engine": args.engine}
+        reporter = REPORTERS[args.format](
+            stream, verbosity=verbosity, color=use_color(args.color, stream), meta=meta, max_findings=args.max_findings
+        )
+        options.keep_valid = reporter.keeps_valid
+        progress = Progress(Progress.wanted(args.quiet))
+        try:
+            summary = run(options, reporter.record, progress.update, on_note=reporter.note, discovery=discovery)
+        finally:
+            progress.close()
+        reporter.finish(summary)
+        if output is not None:
+            output.close()
+        _github_step_summary(summary)
+    except (UsageError, ContractError, _OutputError) as exc:
+        print(escape_control(f"error: {exc}"), file=sys.stderr)
         return 2
-    meta = {"profile": args.profile, "strict": args.strict, "response": args.response, "engine": args.engine}
-    reporter = REPORTERS[args.format](stream, verbosity=verbosity, color=use_color(args.color, stream), meta=meta)
-    options.keep_valid = reporter.keeps_valid
-    progress = Progress(Progress.wanted(args.quiet))
-    try:
-        summary = run(options, reporter.record, progress.update)
-    except (UsageError, ContractError) as exc:
-        progress.close()
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    progress.close()
-    reporter.finish(summary)
-    if stream is not sys.stdout:
-        stream.close()
-        if not args.quiet:
-            state = "passed" if summary.passed else "failed"
-            print(
+    if output is not None and not args.quiet:
+        state = "passed" if summary.passed else "failed"
+        print(
+            escape_control(
                 f"{state}: {summary.records} records, {summary.invalid} invalid, {summary.unreadable} unreadable; "
-                f"report written to {args.output}",
-                file=sys.stderr,
-            )
+                f"report written to {args.output}"
+            ),
+            file=sys.stderr,
+        )
     if summary.records == 0:
         print("error: no records read: nothing was validated", file=sys.stderr)
     return 0 if summary.passed else 1

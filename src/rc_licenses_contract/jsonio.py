@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from .errors import ContractError
 
@@ -24,9 +23,18 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _exact_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # longer than sys.get_int_max_str_digits(): exact all the same, never that message
+        return int(decimal.Decimal(text))
+
+
 def loads_strict(text: str) -> Any:
-    """Parse JSON text strictly: no NaN/Infinity, no duplicate keys."""
-    return json.loads(text, object_pairs_hook=_object_without_duplicates, parse_constant=_reject_constant)
+    """Parse JSON text strictly: no NaN/Infinity, no duplicate keys; integers of any length kept exact."""
+    return json.loads(
+        text, object_pairs_hook=_object_without_duplicates, parse_constant=_reject_constant, parse_int=_exact_int
+    )
 
 
 def read_json(path: Path) -> Any:
@@ -49,6 +57,8 @@ def read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ContractError(str(path), f"cannot read: {exc}") from None
+    import yaml  # here: `validate` reads no YAML and starts faster without it
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         return yaml.load(text, Loader=loader)

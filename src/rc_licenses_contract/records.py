@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .validation import Finding
+if TYPE_CHECKING:
+    from .validation import Finding
 
 VALID, INVALID, UNREADABLE = "valid", "invalid", "unreadable"
 
@@ -54,6 +55,8 @@ class Summary:
     skipped: int = 0
     warnings: int = 0
     elapsed: float = 0.0
+    # Distinct violations and drift, grouped ({"violations": [...], "drift": [...], "rowsNotKept": n}).
+    tables: dict[str, Any] = field(default_factory=dict)
 
     def add(self, result: RecordResult) -> None:
         self.records += 1

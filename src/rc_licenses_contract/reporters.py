@@ -13,16 +13,16 @@ import tempfile
 import time
 from abc import ABC, abstractmethod
 from typing import IO, Any, ClassVar
-from xml.sax.saxutils import escape, quoteattr
 
 import orjson
 
 from . import __version__
 from .color import use_color as use_color  # re-exported for the commands
 from .records import INVALID, UNREADABLE, RecordResult, Summary
+from .textsafety import escape_control
 from .validation import Finding
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def pointer_text(pointer: str) -> str:
@@ -32,11 +32,31 @@ def pointer_text(pointer: str) -> str:
 class Reporter(ABC):
     name: ClassVar[str]
 
-    def __init__(self, stream: IO[str], *, verbosity: int = 0, color: bool = False, meta: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        stream: IO[str],
+        *,
+        verbosity: int = 0,
+        color: bool = False,
+        meta: dict[str, Any],
+        max_findings: int = 0,
+    ) -> None:
         self.stream = stream
         self.verbosity = verbosity
         self.color = color
         self.meta = meta
+        self.max_findings = max_findings  # per-record findings listed in all; 0: no cap. Summaries are complete.
+        self.findings_listed = 0
+        self.findings_not_listed = 0
+
+    def _room_for(self, result: RecordResult) -> bool:
+        """Whether a record with findings is listed in full under --max-findings (counted either way)."""
+        count = len(result.errors) + len(result.warnings) + (result.state == UNREADABLE)
+        if self.max_findings and count and self.findings_listed + count > self.max_findings:
+            self.findings_not_listed += count
+            return False
+        self.findings_listed += count
+        return True
 
     @property
     def keeps_valid(self) -> bool:
@@ -45,6 +65,10 @@ class Reporter(ABC):
 
     @abstractmethod
     def record(self, result: RecordResult) -> None: ...
+
+    @abstractmethod
+    def note(self, message: str) -> None:
+        """Something about the inputs worth knowing that is not a record (a link followed, a loop)."""
 
     @abstractmethod
     def finish(self, summary: Summary) -> None: ...
@@ -64,23 +88,36 @@ class TextReporter(Reporter):
 
     def _finding(self, result: RecordResult, finding: Finding) -> str:
         keyword = f" [{finding.keyword}]" if finding.keyword else ""
-        return f"{result.location}::{pointer_text(finding.pointer)}: {finding.message}{keyword}"
+        text = f"{result.location}::{pointer_text(finding.pointer)}: {finding.message}{keyword}"
+        return escape_control(text)  # file names, keys and values are the input's: never raw on a terminal
+
+    def note(self, message: str) -> None:
+        if self.verbosity >= 0:
+            self.stream.write(f"{self._paint('note', '36')}: {escape_control(message)}\n")
 
     def record(self, result: RecordResult) -> None:
+        if not self._room_for(result):
+            return
         write = self.stream.write
         if result.state == UNREADABLE:
-            write(f"{self._paint('unreadable', '31;1')}: {result.location}: {result.problem}\n")
+            write(f"{self._paint('unreadable', '31;1')}: {escape_control(f'{result.location}: {result.problem}')}\n")
         for finding in result.errors:
             write(f"{self._paint('error', '31;1')}: {self._finding(result, finding)}\n")
         if self.verbosity >= 0:
             for finding in result.warnings:
                 write(f"{self._paint('warning', '33')}: {self._finding(result, finding)}\n")
         if self.verbosity > 0 and result.state not in (INVALID, UNREADABLE):
-            write(f"{self._paint('ok', '32')}: {result.location}\n")
+            write(f"{self._paint('ok', '32')}: {escape_control(result.location)}\n")
 
     def finish(self, summary: Summary) -> None:
         if self.verbosity < 0:
             return
+        if self.findings_not_listed:
+            self.stream.write(
+                f"… {self.findings_not_listed} more findings not listed (--max-findings {self.max_findings}); "
+                "the tables and counts below include them\n"
+            )
+        self._tables(summary)
         verdict = self._paint("passed", "32;1") if summary.passed else self._paint("failed", "31;1")
         if summary.records == 0:
             verdict = self._paint("failed: no records read", "31;1")
@@ -89,6 +126,25 @@ class TextReporter(Reporter):
             f"{summary.unreadable} unreadable, {summary.skipped} skipped, {summary.warnings} warnings "
             f"({summary.elapsed:.2f} s)\n"
         )
+
+    def _tables(self, summary: Summary) -> None:
+        tables = summary.tables
+        write = self.stream.write
+        for key, title in (("violations", "distinct violations"), ("drift", "undocumented properties (drift)")):
+            rows = tables.get(key) or []
+            if not rows:
+                continue
+            write(f"{title}: {len(rows)}, by records affected\n")
+            for row in rows:
+                share = f"{row['share']:.1%}"
+                where = f"{row['pointer'] or '(root)'} [{row['keyword']}]"
+                line = f"  {row['records']} records ({share}), {row['occurrences']} times: {where}: {row['example']}"
+                write(escape_control(line) + "\n")
+                if row["schemaLocation"]:
+                    write(escape_control(f"      schema: {row['schemaLocation']}") + "\n")
+                write(escape_control(f"      first: {', '.join(row['firstSources'])}") + "\n")
+        if tables.get("rowsNotKept"):
+            write(f"  ({tables['rowsNotKept']} findings beyond the first distinct rows are counted, not grouped)\n")
 
 
 class JsonReporter(Reporter):
@@ -106,23 +162,71 @@ class JsonReporter(Reporter):
     def __init__(self, stream: IO[str], **kwargs: Any) -> None:
         super().__init__(stream, **kwargs)
         head = {"tool": "rc-licenses-contract validate", "version": __version__, "options": self.meta}
-        self.stream.write(orjson.dumps(head).decode()[:-1] + ',"records":[')
+        self.stream.write(_json(head)[:-1] + ',"records":[')
         self.first = True
+        self.notes: list[str] = []
+        self.records_not_listed = 0
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
 
     def record(self, result: RecordResult) -> None:
-        self.stream.write(("" if self.first else ",") + orjson.dumps(result.to_dict()).decode())
+        if not self._room_for(result) or (self.findings_not_listed and self.max_findings):
+            self.records_not_listed += 1
+            return
+        self.stream.write(("" if self.first else ",") + _json(result.to_dict()))
         self.first = False
 
     def finish(self, summary: Summary) -> None:
-        self.stream.write('],"summary":' + orjson.dumps(summary.to_dict()).decode() + "}\n")
+        tables = summary.tables
+        self.stream.write(
+            '],"recordsNotListed":'
+            + str(self.records_not_listed)
+            + ',"notes":'
+            + _json(self.notes)
+            + ',"violations":'
+            + _json(tables.get("violations", []))
+            + ',"drift":'
+            + _json(tables.get("drift", []))
+            + ',"summary":'
+            + _json(summary.to_dict())
+            + "}\n"
+        )
+
+
+def _json(value: Any) -> str:
+    """orjson, which refuses strings that are not Unicode (a non-UTF-8 file name decodes to lone surrogates):
+    those are written with the surrogates escaped as text, so the report stays well-formed."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return orjson.dumps(_unicode_only(value)).decode()
+
+
+def _unicode_only(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATES.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    if isinstance(value, dict):
+        return {_unicode_only(k): _unicode_only(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unicode_only(item) for item in value]
+    return value
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _xml_text(text: str) -> str:
-    return escape(_XML_ILLEGAL.sub("\ufffd", text))
+    from xml.sax.saxutils import escape  # here: it imports urllib.request, which text reports never need
+
+    safe = "\n".join(escape_control(line) for line in text.split("\n"))
+    return escape(_XML_ILLEGAL.sub("\ufffd", safe))
 
 
 def _xml_attr(text: str) -> str:
-    return quoteattr(_XML_ILLEGAL.sub("\ufffd", text))
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(_XML_ILLEGAL.sub("\ufffd", escape_control(text)))
 
 
 class JUnitReporter(Reporter):
@@ -140,6 +244,10 @@ class JUnitReporter(Reporter):
     def __init__(self, stream: IO[str], **kwargs: Any) -> None:
         super().__init__(stream, **kwargs)
         self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed in finish()
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
 
     def record(self, result: RecordResult) -> None:
         name = _xml_attr(result.location)
@@ -171,6 +279,8 @@ class JUnitReporter(Reporter):
         self.spool.seek(0)
         shutil.copyfileobj(self.spool, self.stream)
         self.spool.close()
+        if self.notes:
+            write(f"<system-out>{_xml_text(chr(10).join(self.notes))}</system-out>\n")
         write("</testsuite>\n</testsuites>\n")
 
 
@@ -202,3 +312,36 @@ class Progress:
         if self.enabled and self.last:
             sys.stderr.write("\r" + " " * 70 + "\r")
             sys.stderr.flush()
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: escaped, pipes and backticks made inert."""
+    return escape_control(text).replace("|", "\\|").replace("`", "'")
+
+
+def step_summary(summary: Summary, title: str = "rc-licenses-contract validate") -> str:
+    """The verdict and the violation and drift tables as GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY)."""
+    verdict = "passed" if summary.passed else ("failed: no records read" if summary.records == 0 else "failed")
+    lines = [
+        f"### {title}: {verdict}",
+        "",
+        f"{summary.records} records, {summary.valid} valid, {summary.invalid} invalid, {summary.unreadable} "
+        f"unreadable, {summary.skipped} skipped, {summary.warnings} warnings",
+    ]
+    for key, heading in (("violations", "Distinct violations"), ("drift", "Undocumented properties (drift)")):
+        rows = summary.tables.get(key) or []
+        if not rows:
+            continue
+        lines += ["", f"#### {heading}", "", "| records | share | place | keyword | example | first sources |"]
+        lines.append("| ---: | ---: | --- | --- | --- | --- |")
+        for row in rows:
+            cells = [
+                str(row["records"]),
+                f"{row['share']:.1%}",
+                _cell(row["pointer"] or "(root)"),
+                _cell(row["keyword"]),
+                _cell(row["example"]),
+                _cell(", ".join(row["firstSources"])),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
