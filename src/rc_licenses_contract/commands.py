@@ -61,6 +61,12 @@ def run_validate(args: argparse.Namespace) -> int:
         return 2
     meta = {"profile": args.profile, "strict": args.strict, "response": args.response, "engine": args.engine}
     reporter = REPORTERS[args.format](stream, verbosity=verbosity, color=use_color(args.color, stream), meta=meta)
+    from . import github
+
+    if github.wanted(args.github):  # annotations where GitHub reads them, never inside a JSON/XML report
+        from .github_reporter import alongside
+
+        reporter = alongside(reporter, sys.stdout if args.output or args.format == "text" else sys.stderr, verbosity)
     options.keep_valid = reporter.keeps_valid
     progress = Progress(Progress.wanted(args.quiet))
     try:
@@ -144,6 +150,7 @@ def run_mock(args: argparse.Namespace) -> int:
     return 0
 
 
+MOCK_BUDGET, MOCK_EXAMPLES = 500, 100  # gate --mock defaults: see run_gate
 SECRET_FLAGS = {
     "auth_token": "ROCKETCHAT_AUTH_TOKEN",
     "user_id": "ROCKETCHAT_USER_ID",
@@ -167,7 +174,7 @@ def _secret(args: argparse.Namespace, name: str) -> str | None:
 
 
 def _pair(args: argparse.Namespace, token: str, user: str, who: str) -> Any:
-    from .gate.run import Credentials
+    from .gate.result import Credentials
 
     token_value, user_value = _secret(args, token), _secret(args, user)
     if bool(token_value) != bool(user_value):
@@ -175,13 +182,40 @@ def _pair(args: argparse.Namespace, token: str, user: str, who: str) -> Any:
     return Credentials(user_value, token_value) if token_value and user_value else None
 
 
+def mock_command(args: argparse.Namespace) -> str:
+    """The `rc-licenses-contract mock ...` command that starts the same mock `gate --mock` ran against."""
+    import shlex
+
+    parts = [
+        "rc-licenses-contract",
+        "mock",
+        "--scenario",
+        args.scenario,
+        "--server-version",
+        args.server_version or "8",
+    ]
+    if args.fault:
+        parts += ["--fault", args.fault]
+        if args.fault_delay != 3.0:
+            parts += ["--fault-delay", f"{args.fault_delay:g}"]
+    if args.no_rate_limit:
+        parts.append("--no-rate-limit")
+    elif tuple(args.mock_rate_limit) != (10, 60.0):
+        parts += ["--mock-rate-limit", f"{args.mock_rate_limit[0]}/{args.mock_rate_limit[1]:g}"]
+    parts += ["--seed", str(args.seed)]
+    if args.root is not None:
+        parts += ["--root", str(args.root)]
+    return " ".join(shlex.quote(part) for part in parts)
+
+
 def run_gate(args: argparse.Namespace) -> int:
     import contextlib
     import os
     from urllib.parse import urlsplit
 
-    from .gate.report import json_report, junit_report, text_report
-    from .gate.run import Credentials, GateOptions
+    from . import github
+    from .gate.report import github_annotations, github_summary, json_report, junit_report, text_report
+    from .gate.result import Credentials, GateOptions, MockTarget
     from .gate.run import run_gate as gate
     from .gate.secrets import Redactor
 
@@ -189,7 +223,7 @@ def run_gate(args: argparse.Namespace) -> int:
         privileged = _pair(args, "auth_token", "user_id", "privileged")
         unprivileged = _pair(args, "unprivileged_auth_token", "unprivileged_user_id", "unprivileged")
         base_url = args.base_url or os.environ.get("ROCKETCHAT_URL")
-        note = ""
+        mock = None
         state = None
         if args.mock:
             from .mock.app import build_state
@@ -200,9 +234,10 @@ def run_gate(args: argparse.Namespace) -> int:
             ordinary = next((u for u in users if not u.can("view-privileged-setting")), None)
             privileged = Credentials(admin.user_id, admin.auth_token)
             unprivileged = Credentials(ordinary.user_id, ordinary.auth_token) if ordinary else None
-            note = f"bundled mock: scenario {args.scenario}, version {args.server_version or '8'}" + (
+            description = f"bundled mock: scenario {args.scenario}, version {args.server_version or '8'}" + (
                 f", fault {args.fault}" if args.fault else ""
             )
+            mock = MockTarget(mock_command(args), description)
         elif not base_url:
             raise UsageError("no target: give --base-url, set $ROCKETCHAT_URL, or use --mock")
         elif urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
@@ -215,13 +250,13 @@ def run_gate(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     assert privileged is not None
-    redact = Redactor(
-        [
-            privileged.auth_token,
-            privileged.user_id,
-            *((unprivileged.auth_token, unprivileged.user_id) if unprivileged else ()),
-        ]
-    )
+    # The mock's demo callers are public (README, `mock` prints them) and reproduce lines need them.
+    secrets = [] if args.mock else [privileged.auth_token, privileged.user_id]
+    if unprivileged and not args.mock:
+        secrets += [unprivileged.auth_token, unprivileged.user_id]
+    redact = Redactor(secrets)
+    # The bundled mock lets its admin past the rate limiter: explore for real. A workspace: stay gentle.
+    default_budget, default_examples = (MOCK_BUDGET, MOCK_EXAMPLES) if args.mock else (10, 25)
     options = GateOptions(
         base_url=base_url or "",
         privileged=privileged,
@@ -230,7 +265,7 @@ def run_gate(args: argparse.Namespace) -> int:
         strict=args.strict,
         server_version=None if args.mock else args.server_version,
         seed=args.seed,
-        max_requests=args.max_requests,
+        max_requests=args.max_requests or default_budget,
         min_interval=(args.rate_limit[1] / args.rate_limit[0]) if args.rate_limit else 0.0,
         timeout=args.timeout,
         connect_timeout=args.connect_timeout,
@@ -238,9 +273,11 @@ def run_gate(args: argparse.Namespace) -> int:
         max_response_time=args.max_response_time,
         insecure=args.insecure,
         schemathesis=not args.no_schemathesis,
-        examples=args.examples,
+        examples=args.examples or default_examples,
+        exploration_must_finish=args.exploration_must_finish,
+        wait_for=args.wait_for,
         root=args.root,
-        target_note=note,
+        mock=mock,
     )
     with contextlib.ExitStack() as stack:
         if args.mock:
@@ -256,6 +293,11 @@ def run_gate(args: argparse.Namespace) -> int:
     report = text_report(result, redact)
     if args.quiet:
         report = report.rstrip("\n").rsplit("\n", 1)[-1] + "\n"
+    if github.wanted(args.github):
+        sys.stdout.write(github_annotations(result, redact))
+        problem = github.append_summary(github_summary(result, redact))
+        if problem:
+            print(f"warning: {problem}", file=sys.stderr)
     sys.stdout.write(report)
     for path, render in ((args.junit, junit_report), (args.json, json_report)):
         if path is not None:

@@ -27,10 +27,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _check_ids() -> list[str]:
-    from .gate.checks import CHECKS
-    from .gate.run import SCHEMATHESIS_CHECKS
+    from .gate.result import check_ids
 
-    return [*CHECKS, "rate-limit", *(f"schemathesis.{name}" for name in SCHEMATHESIS_CHECKS)]
+    return check_ids()
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -45,7 +44,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 def _gate_result(config: pytest.Config) -> Any:
     if _RESULT not in config.stash:
-        from .gate.run import Credentials, GateOptions, run_gate
+        from .gate.result import Credentials, GateOptions
+        from .gate.run import run_gate
 
         unprivileged = None
         if os.environ.get("ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN") and os.environ.get("ROCKETCHAT_UNPRIVILEGED_USER_ID"):
@@ -78,7 +78,7 @@ class GateCollector(pytest.Collector):
 
 class GateCheckItem(pytest.Item):
     def runtest(self) -> None:
-        from .gate.report import _describe
+        from .gate.report import describe_finding
         from .gate.secrets import Redactor
 
         result, options = _gate_result(self.config)
@@ -91,14 +91,14 @@ class GateCheckItem(pytest.Item):
         )
         check_id = self.name
         outcome = next(c for c in result.checks if c.id == check_id)
-        findings = [f for f in result.failures if f.check == check_id]
-        text = redact("\n".join(line for f in findings for line in _describe(f, result)))
+        findings = result.findings_of(check_id)
+        text = redact("\n".join(line for f in findings for line in describe_finding(f, result)))
         if outcome.state == "failed":
             raise GateCheckFailed(text)
         if outcome.state == "not checked":
             raise GateCheckFailed(redact(f"not checked: {result.stop_reason or outcome.note}"))
-        if outcome.state == "skipped":
-            pytest.skip(outcome.note or "not applicable in this run")
+        if outcome.state in ("skipped", "not applicable"):
+            pytest.skip(f"{outcome.state}: {outcome.note}" if outcome.note else outcome.state)
         if text:
             self.add_report_section("call", "warnings", text)
 

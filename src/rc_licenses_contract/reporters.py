@@ -182,6 +182,9 @@ class JUnitReporter(Reporter):
 
 
 REPORTERS: dict[str, type[Reporter]] = {r.name: r for r in (TextReporter, JsonReporter, JUnitReporter)}
+from .github_reporter import GitHubReporter  # noqa: E402 - it builds on Reporter above
+
+REPORTERS[GitHubReporter.name] = GitHubReporter
 
 
 class Progress:

@@ -1,139 +1,265 @@
-"""Rendering a GateResult: a human summary, JUnit XML and JSON. Every text passes the redactor."""
+"""Rendering a GateResult: the text report, JSON, JUnit XML, and GitHub Actions annotations and summary.
+
+Every text passes the redactor last; text a server controls is made inert (textsafety) on its way in.
+"""
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import orjson
 
 from .. import __version__
-from .checks import Exchange, Failure
-from .run import GateResult
-from .secrets import MASK, Redactor
+from ..textsafety import escape_control
+from .checks import PRIVILEGED, UNPRIVILEGED, Exchange
+from .result import (
+    AUTH_PROBES,
+    BUDGET,
+    FAILED,
+    FINISHED,
+    NEGATIVE_QUERY,
+    NOT_APPLICABLE,
+    NOT_CHECKED,
+    NOT_RUN,
+    POSITIVE,
+    SKIPPED,
+    TIME,
+    TURNED_OFF,
+    WRONG_TOKEN,
+    Finding,
+    GateResult,
+)
 
+Redact = Callable[[str], str]
 CALLER_ENV = {
-    "privileged": ("$ROCKETCHAT_AUTH_TOKEN", "$ROCKETCHAT_USER_ID"),
-    "unprivileged": ("$ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN", "$ROCKETCHAT_UNPRIVILEGED_USER_ID"),
-    "wrong-token": (MASK, "$ROCKETCHAT_USER_ID"),
+    PRIVILEGED: ("$ROCKETCHAT_AUTH_TOKEN", "$ROCKETCHAT_USER_ID"),
+    UNPRIVILEGED: ("$ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN", "$ROCKETCHAT_UNPRIVILEGED_USER_ID"),
+    "wrong-token": (WRONG_TOKEN, "$ROCKETCHAT_USER_ID"),
 }
+MOCK_PORT = "${RC_MOCK_PORT:-3000}"
 STATE_MARK = {
+    "ok": "ok",
     "passed": "PASS",
     "failed": "FAIL",
     "warned": "WARN",
-    "skipped": "SKIP",
-    "not checked": "MISS",
-    "ok": "ok",
+    NOT_APPLICABLE: "n/a",
+    SKIPPED: "skip",
+    NOT_CHECKED: "miss",
+}
+LEGEND = (
+    "legend: ok/PASS as the contract says (PASS: on that many answers) · FAIL violation · WARN drift · "
+    "n/a nothing it applies to was seen · skip not asked for · miss not checked (the run stopped first)"
+)
+SHOWN_OCCURRENCES = 6
+STOP_WORDS = {
+    FINISHED: "finished",
+    BUDGET: "CUT SHORT by the request budget",
+    TIME: "CUT SHORT by the time limit",
+    NOT_RUN: "not run",
+    TURNED_OFF: "turned off (--no-schemathesis)",
 }
 
 
-def curl_line(result: GateResult, exchange: Exchange) -> str:
-    """A command that repeats the request; credentials come from the environment, never from here."""
-    url = f"{result.options.base_url.rstrip('/')}{exchange.path}{'?' + exchange.query if exchange.query else ''}"
+def _mark(state: str) -> str:
+    return STATE_MARK.get(state, state)
+
+
+def _plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def _caller_headers(result: GateResult, caller: str) -> tuple[str, str] | None:
+    """The header values a reproduce line uses: demo values for the mock, $ROCKETCHAT_* otherwise."""
+    options = result.options
+    if options.mock is None:
+        return CALLER_ENV.get(caller)
+    credentials = {PRIVILEGED: options.privileged, UNPRIVILEGED: options.unprivileged}.get(caller)
+    if credentials is not None:
+        return credentials.auth_token, credentials.user_id
+    return (WRONG_TOKEN, options.privileged.user_id) if caller == "wrong-token" else None
+
+
+def reproduce_line(result: GateResult, exchange: Exchange) -> str:
+    """One shell line that repeats the request as printed: credentials from the environment (never a
+    value), or, for `gate --mock`, the command that starts the same mock and its public demo callers."""
+    options = result.options
+    query = f"?{exchange.query}" if exchange.query else ""
     parts = ["curl", "-sS", "-i"]
-    if result.options.insecure:
+    if options.insecure:
         parts.append("-k")
-    token, user = CALLER_ENV.get(exchange.caller, (None, None))
-    headers = []
-    if token:
-        headers += ["-H", f'"X-Auth-Token: {token}"', "-H", f'"X-User-Id: {user}"']
-    return " ".join(parts + headers + [shlex.quote(url)])
+    headers = _caller_headers(result, exchange.caller)
+    if headers is not None:
+        token, user = headers
+        parts += ["-H", f'"X-Auth-Token: {token}"', "-H", f'"X-User-Id: {user}"']
+    if options.mock is None:
+        return " ".join([*parts, shlex.quote(options.base_url.rstrip("/") + exchange.path + query)])
+    # The same mock on a port of your choice (RC_MOCK_PORT, default 3000); curl retries until it listens.
+    url = f"http://127.0.0.1:{MOCK_PORT}{exchange.path}{query}"
+    start = f"{options.mock.command} --port {MOCK_PORT} >/dev/null 2>&1 &"
+    curl = " ".join([*parts[:3], "--retry", "30", "--retry-connrefused", "--retry-delay", "1", *parts[3:]])
+    return f'{start} {curl} "{_double_quoted(url)}"; kill $!'
 
 
-def _describe(failure: Failure, result: GateResult) -> list[str]:
-    lines = [
-        f"[{failure.check}] {failure.message}"
-        if failure.severity == "error"
-        else f"[{failure.check}] warning: {failure.message}"
-    ]
-    exchange = failure.exchange
-    if exchange is not None:
-        lines.append(f"    request: {exchange.target} as {exchange.caller} ({exchange.label}) -> {exchange.status}")
-    if failure.pointer is not None:
-        keyword = f" ({failure.keyword})" if failure.keyword else ""
-        lines.append(f"    at: {failure.pointer or '(root)'}{keyword}")
-    if failure.value is not None:
-        lines.append(f"    value: {failure.value}")
-    if exchange is not None:
-        lines.append(f"    reproduce: {curl_line(result, exchange)}")
+def _double_quoted(text: str) -> str:
+    """Inside "...": keep ${RC_MOCK_PORT:-3000} live, make everything else literal."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
+    return escaped.replace("$", "\\$").replace("\\" + MOCK_PORT, MOCK_PORT)
+
+
+def _request_line(exchange: Exchange) -> str:
+    return escape_control(f"{exchange.target} as {exchange.caller} ({exchange.label}) -> {exchange.status}")
+
+
+def describe_finding(finding: Finding, result: GateResult, limit: int | None = SHOWN_OCCURRENCES) -> list[str]:
+    """The finding as lines: what, where in the body, the value, every request it was seen on, how to
+    reproduce it."""
+    head = f"[{finding.check}] " + ("" if finding.severity == "error" else "warning: ")
+    lines = [head + escape_control(finding.message)]
+    if finding.pointer is not None:
+        keyword = f" ({finding.keyword})" if finding.keyword else ""
+        lines.append(f"    at: {escape_control(finding.pointer or '(root)')}{keyword}")
+    if finding.value is not None:
+        lines.append(f"    value: {escape_control(str(finding.value))}")
+    seen = finding.occurrences
+    if len(seen) == 1:
+        lines.append(f"    request: {_request_line(seen[0])}")
+    elif seen:
+        lines.append(f"    seen on {len(seen)} requests:")
+        shown = seen if limit is None else seen[:limit]
+        lines += [f"      {_request_line(e)}" for e in shown]
+        if len(shown) < len(seen):
+            lines.append(f"      … and {len(seen) - len(shown)} more (all of them in --json)")
+    if finding.also_seen_by:
+        lines.append(f"    also seen by: {', '.join(finding.also_seen_by)}")
+    first = finding.exchange
+    if first is not None and first.caller != "unknown":
+        lines.append(f"    reproduce: {escape_control(reproduce_line(result, first))}")
     return lines
 
 
-def text_report(result: GateResult, redact: Redactor, verbose: bool = False) -> str:
+def verdict_line(result: GateResult) -> str:
+    errors, warnings = result.errors, result.warnings
+    code = result.exit_code
+    if code == 1:
+        seen = sum(len(f.occurrences) for f in errors)
+        verdict = f"FAILED: {_plural(len(errors), 'defect')} (seen {_plural(seen, 'time')})"
+    elif code == 3:
+        verdict = f"INCOMPLETE: {result.incomplete_reason}"
+    else:
+        verdict = "PASSED: the contract holds"
+        if result.exploration.cut_short:
+            verdict += " (exploration cut short, see above)"
+    return f"{verdict}; {_plural(len(warnings), 'warning')} (exit {code})"
+
+
+def exploration_line(result: GateResult) -> str:
+    """What the generated part did, by kind, and why it stopped."""
+    exploration = result.exploration
+    words = STOP_WORDS.get(exploration.stopped, exploration.stopped)
+    if exploration.stopped in (NOT_RUN, TURNED_OFF):
+        return f"exploration: {words}"
+    generated = exploration.generated
+    made = exploration.made
+    kinds = [AUTH_PROBES, POSITIVE, NEGATIVE_QUERY]
+    sent = ", ".join(
+        f"{made.get(kind, 0)}" + (f" of {exploration.planned[kind]}" if exploration.cut_short else "") + f" {kind}"
+        for kind in kinds
+        if exploration.planned.get(kind) or made.get(kind)
+    )
+    drawn = (
+        f"Schemathesis generated {generated.get(POSITIVE, 0)} positive and "
+        f"{generated.get(NEGATIVE_QUERY, 0)} negative-query cases"
+        if generated
+        else "no cases generated"
+    )
+    line = f"exploration {words}: {drawn}; requests made: {sent or 'none'}"
+    if exploration.cut_short:
+        line += f" — {exploration.detail}; {exploration.not_made} planned requests not made"
+        if not result.options.exploration_must_finish:
+            line += " (reported, not a failure: --exploration-must-finish makes it exit 3)"
+    return line
+
+
+def text_report(result: GateResult, redact: Redact, verbose: bool = False) -> str:
     options = result.options
     out: list[str] = []
+    incomplete = result.incomplete_reason if result.exit_code == 3 else None
+    if incomplete:
+        out += [f"INCOMPLETE: {escape_control(incomplete)}", ""]
     target = options.base_url + (f" ({options.target_note})" if options.target_note else "")
     out.append(f"rc-licenses-contract gate {__version__}: {target}")
     version = (
-        f"server version {result.server_version} ({result.version_source})"
+        f"server version {escape_control(result.server_version)} ({result.version_source})"
         if result.server_version
         else "server version unknown"
     )
     out.append(f"{version}; profile {result.profile}; strict {'on' if options.strict else 'off'}; seed {options.seed}")
+    waited = f"; waited {result.waited:.1f} s for the workspace to answer" if result.waited else ""
     out.append(
         f"requests: {result.requests_sent} of budget {options.max_requests} sent, {result.replayed} answered "
-        f"from the run's replay cache; {result.generated_cases} Schemathesis cases; {result.elapsed:.1f} s"
+        f"from the run's replay cache; {result.elapsed:.1f} s{waited}"
     )
+    out.append(exploration_line(result))
+    out.append(LEGEND)
     out.append("")
     out.append("interactions (contracts/interactions.json)")
     for item in result.interactions:
         status = str(item.status) if item.status is not None else "-"
-        note = f"  {item.note}" if item.note else ""
-        out.append(f"  {STATE_MARK.get(item.state, item.state):<4} {item.id:<24} {status:>3}  {item.title}{note}")
+        note = f"  [{item.note}]" if item.note else ""
+        out.append(f"  {_mark(item.state):<4} {item.id:<24} {status:>3}  {item.title}{note}")
     out.append("")
     out.append("checks")
     for check in result.checks:
-        if check.state == "skipped" and not verbose and check.id.startswith("rate-limit"):
-            continue
-        extra = f"  ({check.failures} finding{'s' if check.failures != 1 else ''})" if check.failures else ""
-        note = f"  [{check.note}]" if check.note else ""
-        out.append(f"  {STATE_MARK.get(check.state, check.state):<4} {check.id:<44} {check.title}{extra}{note}")
-    if result.failures:
+        examined = _plural(check.examined, "answer") if check.examined else ""
+        extra = f"  ({_plural(check.findings, 'defect')})" if check.findings else ""
+        note = f"  [{escape_control(check.note)}]" if check.note else ""
+        out.append(f"  {_mark(check.state):<4} {check.id:<42} {examined:>11}  {check.title}{extra}{note}")
+    if result.findings:
+        errors, warnings = len(result.errors), len(result.warnings)
         out.append("")
-        out.append("findings")
-        for failure in sorted(result.failures, key=lambda f: (f.severity != "error", f.check)):
-            out.extend("  " + line for line in _describe(failure, result))
+        out.append(f"findings ({_plural(errors, 'defect')}, {_plural(warnings, 'warning')})")
+        for finding in sorted(result.findings, key=lambda f: f.severity != "error"):
+            out.extend("  " + line for line in describe_finding(finding, result, None if verbose else 6))
     if result.not_checked:
         out.append("")
         out.append("not checked")
-        out.extend(f"  {item}" for item in result.not_checked)
+        out.extend(f"  {escape_control(item)}" for item in result.not_checked)
     out.append("")
-    errors, warnings = len(result.errors), len(result.warnings)
-    code = result.exit_code
-    verdict = {
-        0: "PASSED: the contract holds",
-        1: f"FAILED: {errors} violation{'s' if errors != 1 else ''}",
-        3: f"INCOMPLETE: {result.stop_reason or 'not everything could be checked'}",
-    }[code]
-    out.append(f"{verdict}; {warnings} warning{'s' if warnings != 1 else ''} (exit {code})")
+    out.append(verdict_line(result))
     return redact("\n".join(out) + "\n")
 
 
-def _failure_dict(failure: Failure, result: GateResult) -> dict[str, Any]:
-    exchange = failure.exchange
+def _exchange_dict(exchange: Exchange, result: GateResult) -> dict[str, Any]:
     return {
-        "check": failure.check,
-        "severity": failure.severity,
-        "message": failure.message,
-        "pointer": failure.pointer,
-        "keyword": failure.keyword,
-        "value": failure.value,
-        "request": None
-        if exchange is None
-        else {
-            "method": exchange.method,
-            "path": exchange.path,
-            "query": exchange.query,
-            "caller": exchange.caller,
-            "label": exchange.label,
-            "status": exchange.status,
-            "curl": curl_line(result, exchange),
-        },
+        "method": exchange.method,
+        "path": exchange.path,
+        "query": exchange.query,
+        "caller": exchange.caller,
+        "label": exchange.label,
+        "kind": exchange.kind,
+        "status": exchange.status,
+        "reproduce": reproduce_line(result, exchange) if exchange.caller != "unknown" else None,
     }
 
 
-def json_report(result: GateResult, redact: Redactor) -> str:
+def _finding_dict(finding: Finding, result: GateResult) -> dict[str, Any]:
+    return {
+        "check": finding.check,
+        "severity": finding.severity,
+        "message": finding.message,
+        "pointer": finding.pointer,
+        "keyword": finding.keyword,
+        "value": finding.value,
+        "alsoSeenBy": finding.also_seen_by,
+        "occurrences": [_exchange_dict(e, result) for e in finding.occurrences],
+    }
+
+
+def json_report(result: GateResult, redact: Redact) -> str:
+    exploration = result.exploration
     document = {
         "tool": "rc-licenses-contract gate",
         "version": __version__,
@@ -147,34 +273,49 @@ def json_report(result: GateResult, redact: Redactor) -> str:
             "sent": result.requests_sent,
             "budget": result.options.max_requests,
             "replayed": result.replayed,
-            "generatedCases": result.generated_cases,
+            "waitedSeconds": round(result.waited, 3),
+        },
+        "exploration": {
+            "stopped": exploration.stopped,
+            "detail": exploration.detail,
+            "generated": exploration.generated,
+            "planned": exploration.planned,
+            "sent": exploration.sent,
+            "replayed": exploration.replayed,
         },
         "interactions": [vars(item) for item in result.interactions],
         "checks": [vars(check) for check in result.checks],
-        "failures": [_failure_dict(f, result) for f in result.failures],
+        "findings": [_finding_dict(f, result) for f in result.findings],
+        "defects": len(result.errors),
+        "warnings": len(result.warnings),
         "notChecked": result.not_checked,
         "stopReason": result.stop_reason,
+        "incompleteReason": result.incomplete_reason,
         "exitCode": result.exit_code,
         "elapsedSeconds": round(result.elapsed, 3),
     }
     return redact(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
-def junit_report(result: GateResult, redact: Redactor) -> str:
+def junit_report(result: GateResult, redact: Redact) -> str:
     cases = []
     for check in result.checks:
         name = quoteattr(check.id)
         title = quoteattr(check.title)
-        mine = [f for f in result.failures if f.check == check.id]
+        mine = result.findings_of(check.id)
         body = ""
-        if check.state == "failed":
-            text = "\n\n".join("\n".join(_describe(f, result)) for f in mine)
+        if check.state == FAILED:
+            text = "\n\n".join("\n".join(describe_finding(f, result, None)) for f in mine)
             first = next(f.message for f in mine if f.severity == "error")
             body = f'<failure message={quoteattr(first)} type="{check.id}">{escape(text)}</failure>'
-        elif check.state in ("skipped", "not checked"):
-            body = f"<skipped message={quoteattr(check.note or check.state)}/>"
+        elif check.state in (SKIPPED, NOT_CHECKED, NOT_APPLICABLE):
+            reason = f"{check.state}: {check.note}" if check.note else check.state
+            body = f"<skipped message={quoteattr(reason)}/>"
+        elif check.examined:
+            passed = f"passed on {_plural(check.examined, 'answer')}"
+            body = f"<system-out>{escape(passed)}</system-out>"
         if any(f.severity == "warning" for f in mine):
-            warnings = "\n".join("\n".join(_describe(f, result)) for f in mine if f.severity == "warning")
+            warnings = "\n".join("\n".join(describe_finding(f, result, None)) for f in mine if f.severity == "warning")
             body += f"<system-out>{escape(warnings)}</system-out>"
         cases.append(f'  <testcase classname="rc-licenses-contract.gate" name={name} title={title}>{body}</testcase>')
     for item in result.not_checked:
@@ -182,8 +323,8 @@ def junit_report(result: GateResult, redact: Redactor) -> str:
             f'  <testcase classname="rc-licenses-contract.gate" name={quoteattr("not checked: " + item)}>'
             f'<error message={quoteattr(item)} type="incomplete"/></testcase>'
         )
-    failures = sum(1 for c in result.checks if c.state == "failed")
-    skipped = sum(1 for c in result.checks if c.state in ("skipped", "not checked"))
+    failures = sum(1 for c in result.checks if c.state == FAILED)
+    skipped = sum(1 for c in result.checks if c.state in (SKIPPED, NOT_CHECKED, NOT_APPLICABLE))
     head = (
         f'<testsuite name="rc-licenses-contract gate" tests="{len(cases)}" failures="{failures}" '
         f'errors="{len(result.not_checked)}" skipped="{skipped}" time="{result.elapsed:.3f}">'
@@ -192,3 +333,48 @@ def junit_report(result: GateResult, redact: Redactor) -> str:
         ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>", head, *cases, "</testsuite>", "</testsuites>", ""]
     )
     return redact(xml)
+
+
+# --- GitHub Actions ---------------------------------------------------------------------------------
+
+
+def github_annotations(result: GateResult, redact: Redact) -> str:
+    """`::error`/`::warning` workflow commands: the incomplete reason, each defect, each warning."""
+    from ..github import command
+
+    lines = []
+    reason = result.incomplete_reason if result.exit_code == 3 else None
+    if reason:
+        lines.append(command("error", redact(f"gate incomplete: {reason}"), title="licenses.info contract gate"))
+    for finding in result.findings:
+        kind = "error" if finding.severity == "error" else "warning"
+        text = redact("\n".join(describe_finding(finding, result)))
+        lines.append(command(kind, text, title=f"licenses.info contract: {finding.check}"))
+    if result.exploration.cut_short:
+        lines.append(command("warning", redact(exploration_line(result)), title="licenses.info contract gate"))
+    return "".join(line + "\n" for line in lines)
+
+
+def github_summary(result: GateResult, redact: Redact, top: int = 10) -> str:
+    """Markdown for $GITHUB_STEP_SUMMARY: the verdict, the table of checks, the top findings."""
+    from ..github import cell
+
+    out = [f"## licenses.info contract gate: {cell(redact(verdict_line(result)))}", ""]
+    out.append(cell(redact(f"{result.options.base_url} · profile {result.profile} · {exploration_line(result)}")))
+    out += ["", "| | check | answers | defects | note |", "| --- | --- | ---: | ---: | --- |"]
+    for check in result.checks:
+        out.append(
+            f"| {_mark(check.state)} | `{check.id}` | {check.examined or ''} | {check.findings or ''} "
+            f"| {cell(redact(check.note))} |"
+        )
+    shown = sorted(result.findings, key=lambda f: (f.severity != "error", -len(f.occurrences)))[:top]
+    if shown:
+        out += ["", "### Findings", ""]
+        for finding in shown:
+            first = finding.exchange
+            where = f" at `{cell(finding.pointer or '(root)')}`" if finding.pointer is not None else ""
+            seen = f" — seen on {_plural(len(finding.occurrences), 'request')}" if first else ""
+            out.append(f"- **{finding.check}**{where}: {cell(redact(finding.message))}{seen}")
+        if len(result.findings) > top:
+            out.append(f"- … and {len(result.findings) - top} more in the JSON report")
+    return "\n".join(out) + "\n"
