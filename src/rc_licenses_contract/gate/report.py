@@ -206,13 +206,17 @@ def text_report(result: GateResult, redact: Redact, verbose: bool = False) -> st
     out.append(LEGEND)
     out.append("")
     out.append("interactions (contracts/interactions.json)")
+    if not result.interactions:
+        out.append("  none sent: the run stopped first")
     for item in result.interactions:
         status = str(item.status) if item.status is not None else "-"
         note = f"  [{item.note}]" if item.note else ""
         out.append(f"  {_mark(item.state):<4} {item.id:<24} {status:>3}  {item.title}{note}")
     out.append("")
     out.append("checks")
-    for check in result.checks:
+    if not result.checked_anything and result.stop_reason:
+        out.append(f"  none could run ({_plural(len(result.checks), 'check')}): the run stopped first")
+    for check in result.checks if result.checked_anything or not result.stop_reason else []:
         examined = _plural(check.examined, "answer") if check.examined else ""
         extra = f"  ({_plural(check.findings, 'defect')})" if check.findings else ""
         note = f"  [{escape_control(check.note)}]" if check.note else ""
