@@ -280,7 +280,8 @@ def test_gate_mock_reports_and_junit(run_cli: RunCli, tmp_path: Path) -> None:
     names = {case.get("name") for case in suite.iter("testcase")}
     assert {"status", "schema", "drift", "semantic.load-values", "schemathesis.ignored_auth"} <= names
     report = json.loads((tmp_path / "gate.json").read_text())
-    assert report["exitCode"] == 0 and report["profile"] == "8" and report["requests"]["sent"] <= 10
+    assert report["exitCode"] == 0 and report["profile"] == "8" and report["requests"]["sent"] <= 500
+    assert report["exploration"]["stopped"] == "finished"
 
 
 def test_failure_report_has_everything_to_act_on(run_cli: RunCli, tmp_path: Path) -> None:
@@ -288,9 +289,9 @@ def test_failure_report_has_everything_to_act_on(run_cli: RunCli, tmp_path: Path
     assert done.returncode == 1
     out = done.stdout
     assert '[schema] "true" is not of type "boolean"' in out
-    assert "request: GET /api/v1/licenses.info as privileged (privileged) -> 200" in out
+    assert "GET /api/v1/licenses.info as privileged (privileged) -> 200" in out
     assert "at: /license/trial (type)" in out and 'value: "true"' in out
-    assert 'reproduce: curl -sS -i -H "X-Auth-Token: $ROCKETCHAT_AUTH_TOKEN"' in out
+    assert 'curl -sS -i --retry 30 --retry-connrefused --retry-delay 1 -H "X-Auth-Token: demo-admin-token"' in out
     suite = ET.parse(tmp_path / "gate.xml").getroot().find("testsuite")
     failing = [c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None]  # type: ignore[union-attr]
     assert "schema" in failing
