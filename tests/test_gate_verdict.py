@@ -151,15 +151,19 @@ def test_gate_mock_explores_for_real(run_cli: RunCli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("fault", "expected"),
-    [("ignore-unknown-params", "expected 400, got 200"), ("validate-before-auth", "expected 401, got 400")],
+    [("ignore-unknown-params", (200, 400)), ("validate-before-auth", (400, 401))],
 )
-def test_generated_invalid_queries_must_get_400_and_401_first(fault: str, expected: str) -> None:
+def test_generated_invalid_queries_must_get_400_and_401_first(fault: str, expected: tuple[int, int]) -> None:
+    got, wanted = expected
     with running_mock(MockConfig(root=REPO, fault=fault)) as base:
         result = gate(base, max_requests=200, examples=40)
     assert result.exit_code == 1
-    [finding] = [f for f in result.findings if f.check == "status" and f.message == expected]
+    [finding] = [f for f in result.findings if f.check == "status"]
+    assert finding.message == f"got {got}, not the status the contract expects"
+    assert {(e.status, e.expected_status) for e in finding.occurrences} == {(got, wanted)}
     kinds = {e.kind for e in finding.occurrences}
     assert "negative query" in kinds, "exploration found it too, not only the interaction contract"
+    assert f"-> {got} (expected {wanted})" in text_report(result, NO_SECRETS)
 
 
 # --- one defect, one finding --------------------------------------------------------------------------

@@ -110,7 +110,9 @@ def _double_quoted(text: str) -> str:
 
 
 def _request_line(exchange: Exchange) -> str:
-    return escape_control(f"{exchange.target} as {exchange.caller} ({exchange.label}) -> {exchange.status}")
+    expected = exchange.expected_status
+    wanted = f" (expected {expected})" if expected is not None and expected != exchange.status else ""
+    return escape_control(f"{exchange.target} as {exchange.caller} ({exchange.label}) -> {exchange.status}{wanted}")
 
 
 def describe_finding(finding: Finding, result: GateResult, limit: int | None = SHOWN_OCCURRENCES) -> list[str]:
@@ -245,6 +247,7 @@ def _exchange_dict(exchange: Exchange, result: GateResult) -> dict[str, Any]:
         "label": exchange.label,
         "kind": exchange.kind,
         "status": exchange.status,
+        "expectedStatus": exchange.expected_status,
         "reproduce": reproduce_line(result, exchange) if exchange.caller != "unknown" else None,
     }
 

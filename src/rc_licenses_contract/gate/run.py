@@ -308,10 +308,11 @@ class _Run:
             return
         try:
             self.auth_probes()
-            plan = self.plan()
-            for number, (kind, caller, query, expected) in enumerate(plan, 1):
+            numbers: dict[str, int] = {}
+            for kind, caller, query, expected in self.plan():
                 self.kind = kind
-                self.inspect(*self.send(f"{kind} #{number}", caller, query, expected))
+                numbers[kind] = numbers.get(kind, 0) + 1
+                self.inspect(*self.send(f"{kind} #{numbers[kind]}", caller, query, expected))
             exploration.stopped = FINISHED
         except BudgetExhausted as exc:
             exploration.stopped, exploration.detail = BUDGET, str(exc)
