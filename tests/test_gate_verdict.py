@@ -366,3 +366,28 @@ def test_validate_in_github_actions_annotates_with_file_and_line(run_cli: RunCli
     as_json = run_cli("validate", "--format", "json", "--github", "dump.jsonl")
     json.loads(as_json.stdout)  # the annotations went to stderr, the report stays JSON
     assert "::error file=dump.jsonl,line=2" in as_json.stderr
+
+
+# --- the pytest plugin ----------------------------------------------------------------------------------
+
+
+def test_pytest_plugin_makes_an_item_of_every_registered_check(tmp_path: Path) -> None:
+    (tmp_path / "test_nothing.py").write_text("")
+    with running_mock(MockConfig(root=REPO, scenario="community", server_version="6")) as base:
+        env = cli_env(ROCKETCHAT_AUTH_TOKEN=ADMIN.auth_token, ROCKETCHAT_USER_ID=ADMIN.user_id)
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-rs", "-v", "-p", "no:cacheprovider", "--rc-base-url", base],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    assert done.returncode == 0, done.stdout[-3000:]
+    shown = {line.split()[0] for line in done.stdout.splitlines() if line.startswith("rc-licenses-contract::")}
+    # pytest shows the dots of an item's name as "::" in verbose lines.
+    assert shown == {"rc-licenses-contract::" + check_id.replace(".", "::") for check_id in CHECKS}
+    assert "rc-licenses-contract::status PASSED" in done.stdout
+    assert "rc-licenses-contract::semantic::external-modules SKIPPED" in done.stdout
+    assert "not applicable: no 200 answers with a non-empty license.externalModules" in done.stdout
