@@ -137,6 +137,15 @@ def test_a_budget_cut_exploration_is_reported_and_not_a_failure_by_default() -> 
     assert strict.exit_code == 3 and "exploration cut short" in (strict.incomplete_reason or "")
 
 
+def test_auth_probes_cut_by_the_budget_are_not_checked_never_passed() -> None:
+    with running_mock(MockConfig(root=REPO)) as base:
+        result = gate(base, max_requests=9)  # the interaction contract takes 8; the probes need 2 more
+    ignored_auth = result.outcome("schemathesis.ignored_auth")
+    assert (ignored_auth.state, ignored_auth.examined) == ("not checked", 0)
+    assert ignored_auth.note.startswith("exploration cut short before it finished: request budget of 9")
+    assert result.exploration.stopped == "budget" and result.exit_code == 0
+
+
 def test_gate_mock_explores_for_real(run_cli: RunCli, tmp_path: Path) -> None:
     done = run_cli("gate", "--mock", "--json", "gate.json")
     assert done.returncode == 0, done.stdout

@@ -323,7 +323,7 @@ class _Run:
         if exploration.cut_short:
             for check in CHECKS.values():
                 if check.once and not self.examined.get(check.id):
-                    self.not_reached[check.id] = f"exploration cut short before it ran: {exploration.detail}"
+                    self.not_reached[check.id] = f"exploration cut short before it finished: {exploration.detail}"
 
     def auth_probes(self) -> None:
         """Schemathesis' auth-bypass check, once, from a privileged 200: it sends its own probes."""
@@ -334,8 +334,8 @@ class _Run:
             if source is None:
                 continue
             self.kind = AUTH_PROBES
+            failures = list(self.adapter.check([check.id], *source))  # raises GateStop if its probes are cut
             self.examined[check.id] = self.examined.get(check.id, 0) + 1
-            failures = list(self.adapter.check([check.id], *source))
             self.record(failures)
 
     def plan(self) -> list[tuple[str, str, str, int]]:

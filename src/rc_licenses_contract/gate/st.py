@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 import requests
 
 from .checks import CHECKS, Exchange, Failure
+from .session import GateStop, RequestRefused
 
 # forward(method, path, query, headers) -> the answer, through the gate's session.
 Forward = Callable[[str, str, str, dict[str, str]], requests.Response]
@@ -60,6 +61,15 @@ class SchemathesisAdapter:
                         exchange,
                         pointer=_pointer(getattr(failure, "instance_path", None)),
                     )
+            except (GateStop, RequestRefused, requests.RequestException):
+                raise  # from a probe: the run's own stop, not the check's
+            except Exception as exc:  # Schemathesis itself stumbled on this answer: say so, never crash
+                yield Failure(
+                    check_id,
+                    f"Schemathesis could not run this check: {type(exc).__name__}: {_first_line(str(exc))}",
+                    exchange,
+                    severity="warning",
+                )
 
     def draw(self, negative: bool, examples: int, seed: int) -> list[str]:
         """Seeded queries from Schemathesis' positive or negative generation, as query strings, in order."""
