@@ -63,7 +63,7 @@ def run_validate(args: argparse.Namespace) -> int:
     reporter = REPORTERS[args.format](stream, verbosity=verbosity, color=use_color(args.color, stream), meta=meta)
     from . import github
 
-    if github.wanted(args.github):  # annotations where GitHub reads them, never inside a JSON/XML report
+    if github.wanted(args.github) and args.format != "github":  # never inside a JSON/XML report on stdout
         from .github_reporter import alongside
 
         reporter = alongside(reporter, sys.stdout if args.output or args.format == "text" else sys.stderr, verbosity)
