@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,47 @@ import pytest
 from rc_licenses_contract.loader import Contract, load_contract
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# The Rocket.Chat "Get Licenses" docs page the contract started from, kept in the repository so that no
+# test reads outside it.
+SEED_PAGE = REPO / "tests" / "data" / "seed-get-licenses-docs-page.txt"
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _is_loopback(address: object) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if not isinstance(host, str):
+        return True  # AF_UNIX paths (bytes or str without a host part) never leave the machine
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False  # a host name: tests use literal loopback addresses
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> Iterator[None]:
+    """Refuse any connection from the test process to an address other than loopback."""
+    original_connect, original_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def guard(sock: socket.socket, address: object) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            raise ConnectionRefusedError(f"tests may only reach loopback addresses, not {address!r}")
+
+    def connect(sock: socket.socket, address: object) -> None:
+        guard(sock, address)
+        original_connect(sock, address)  # type: ignore[arg-type]
+
+    def connect_ex(sock: socket.socket, address: object) -> int:
+        guard(sock, address)
+        return original_connect_ex(sock, address)  # type: ignore[arg-type]
+
+    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        socket.socket.connect, socket.socket.connect_ex = original_connect, original_connect_ex  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from rc_licenses_contract.cases import case_payload, load_cases
 from rc_licenses_contract.loader import Contract, resolve_pointer
 from rc_licenses_contract.validation import validate
 
-from .conftest import REPO, SHARED
+from .conftest import REPO, SEED_PAGE
 
 SCHEMA_FILES = sorted((REPO / "schemas").glob("*.json"))
 
@@ -52,10 +52,7 @@ def test_every_schema_is_a_component(contract: Contract) -> None:
 
 
 def test_the_seed_example_is_the_docs_page_verbatim(contract: Contract) -> None:
-    seeds = sorted((SHARED / "seed").glob("*.txt")) if SHARED.is_dir() else []
-    if not seeds:
-        pytest.skip("the seed docs page (../shared/seed) is not beside this checkout")
-    text = seeds[0].read_text()
+    text = SEED_PAGE.read_text(encoding="utf-8")
     start = text.index("{", text.index("Success Example"))
     body, _ = json.JSONDecoder().raw_decode(text[start:])
     assert contract.examples["seed-trial-6x"].value == body

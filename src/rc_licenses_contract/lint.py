@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .contract_data import data_problems
 from .errors import ContractError
 from .jsonio import read_json, read_yaml
 from .loader import (
@@ -205,6 +206,7 @@ def lint(root: Path) -> LintResult:
         return LintResult(root, problems, checked)
     try:
         problems.extend(_example_and_case_problems(contract, checked))
+        problems.extend(Problem(location, message) for location, message in data_problems(contract))
     except Exception as exc:  # a schema the engine cannot compile; its cause is reported above
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         problems.append(Problem(str(root / "schemas"), f"examples and cases not checked: {first_line}"))

@@ -18,7 +18,7 @@ from typing import Any
 from .loader import Contract, Profile
 
 UNDOCUMENTED_KEYWORDS = ("additionalProperties", "unevaluatedProperties")
-_CONDITIONALS = ("if", "then", "else", "not", "allOf", "anyOf", "oneOf", "dependentSchemas")
+_CONDITIONALS = ("if", "then", "else", "not", "allOf", "anyOf", "oneOf")
 # Positions whose subschemas describe values; conditionals (if/then/else/not/anyOf...) are left
 # alone, closing them would change what they match.
 _VALUE_POSITIONS = ("properties", "patternProperties", "$defs")
@@ -48,6 +48,11 @@ def close_objects(node: Any) -> None:
         close_objects(child)
 
 
+def _conditional_subschemas(node: dict[str, Any]) -> list[Any]:
+    # dependentSchemas maps property names to subschemas: its values are the conditionals, not itself.
+    return [node.get(key) for key in _CONDITIONALS] + list((node.get("dependentSchemas") or {}).values())
+
+
 def _named_in_conditionals(node: dict[str, Any]) -> set[str]:
     names: set[str] = set()
 
@@ -57,13 +62,9 @@ def _named_in_conditionals(node: dict[str, Any]) -> set[str]:
                 collect(item)
         elif isinstance(sub, dict):
             names.update(sub.get("properties") or {})
-            for key in _CONDITIONALS:
-                collect(sub.get(key))
-            for value in (sub.get("dependentSchemas") or {}).values():
-                collect(value)
+            collect(_conditional_subschemas(sub))
 
-    for key in _CONDITIONALS:
-        collect(node.get(key))
+    collect(_conditional_subschemas(node))
     return names
 
 

@@ -1,0 +1,114 @@
+"""The contract's own data files — interactions, profiles, scenarios, mock users — checked against their
+schemas (beside them in `contracts/`) and against each other, so a typo'd caller fails `lint`, not the gate."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import ContractError
+from .jsonio import read_json
+from .loader import Contract, resolve_data
+
+# data file (glob, relative to contracts/) -> its schema (relative to contracts/)
+DATA_SCHEMAS: tuple[tuple[str, str], ...] = (
+    ("interactions.json", "interactions.schema.json"),
+    ("profiles.json", "profiles.schema.json"),
+    ("mock/users.json", "users.schema.json"),
+    ("scenarios/*.json", "scenario.schema.json"),
+)
+
+Located = tuple[str, str]  # (file::/pointer, message)
+
+
+def data_problems(contract: Contract) -> Iterator[Located]:
+    """Every data file against its schema; files that pass are then cross-checked."""
+    from jsonschema import Draft202012Validator
+
+    folder = contract.contracts_dir
+    for pattern, schema_name in DATA_SCHEMAS:
+        try:
+            validator = Draft202012Validator(read_json(folder / schema_name))
+        except ContractError as exc:
+            yield exc.location, exc.message
+            continue
+        for path in sorted(folder.glob(pattern)):
+            try:
+                data = read_json(path)
+            except ContractError as exc:
+                yield exc.location, exc.message
+                continue
+            errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+            for error in errors:
+                where = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in error.absolute_path)
+                yield f"{path}::{where}", f"breaks {schema_name}: {error.message}"
+            if not errors:
+                yield from _CROSS_CHECKS[schema_name](contract, path, data)
+
+
+def _duplicates(path: Path, items: list[dict[str, Any]], key: str, collection: str) -> Iterator[Located]:
+    for value, count in Counter(item[key] for item in items).items():
+        if count > 1:
+            yield f"{path}::/{collection}", f"{key} {value!r} is used {count} times"
+
+
+def _interactions(contract: Contract, path: Path, data: dict[str, Any]) -> Iterator[Located]:
+    yield from _duplicates(path, data["interactions"], "id", "interactions")
+    for index, item in enumerate(data["interactions"]):
+        if str(item["status"]) not in contract.responses:
+            yield f"{path}::/interactions/{index}/status", f"{item['status']} is not a documented response"
+
+
+def _profiles(contract: Contract, path: Path, data: dict[str, Any]) -> Iterator[Located]:
+    for name, profile in data["profiles"].items():
+        for component, properties in (profile.get("require") or {}).items():
+            where = f"{path}::/profiles/{name}/require/{component}"
+            uri = contract.components.get(component)
+            if uri is None:
+                yield where, f"no component schema {component!r}"
+                continue
+            declared = contract.schemas[uri].get("properties") or {}
+            for prop in properties:
+                if prop not in declared:
+                    yield where, f"{component} declares no property {prop!r}"
+        for status in profile.get("headers") or {}:
+            if status not in contract.responses:
+                yield f"{path}::/profiles/{name}/headers/{status}", f"{status} is not a documented response"
+
+
+def _users(contract: Contract, path: Path, data: dict[str, Any]) -> Iterator[Located]:
+    yield from _duplicates(path, data["users"], "name", "users")
+    yield from _duplicates(path, data["users"], "userId", "users")
+
+
+def _scenario(contract: Contract, path: Path, data: dict[str, Any]) -> Iterator[Located]:
+    from .cases import apply_patch
+    from .validation import get_engine
+
+    engine = get_engine(contract, "default")
+    try:
+        resolved = resolve_data(data, path)
+        license_ = resolved["license"]
+        if license_ is not None and resolved.get("patch"):
+            license_ = apply_patch(license_, resolved["patch"])
+    except ContractError as exc:
+        yield exc.location, exc.message
+        return
+    for key, component, value in (
+        ("license", "LicenseV3", license_),
+        ("announcement", "CloudSyncAnnouncement", resolved.get("announcement")),
+    ):
+        if value is None or component not in contract.components:
+            continue
+        for finding in engine.findings(value, contract.components[component]):
+            yield f"{path}::/{key}{finding.pointer}", f"not a valid {component}: {finding.message}"
+
+
+_CROSS_CHECKS = {
+    "interactions.schema.json": _interactions,
+    "profiles.schema.json": _profiles,
+    "users.schema.json": _users,
+    "scenario.schema.json": _scenario,
+}
