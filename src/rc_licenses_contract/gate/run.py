@@ -52,6 +52,8 @@ NOT_YET_UP = (502, 503, 504)  # what a proxy answers while the workspace behind 
 # Invalid queries are also sent anonymously (401 must come first), but only this many: authentication
 # does not look at the query, so a sample shows the order as well as all of them would.
 ANONYMOUS_NEGATIVE_SAMPLE = 1
+# Schemathesis' ignored_auth asks without credentials, then with each credential header alone and wrong.
+AUTH_PROBE_REQUESTS = 3
 
 
 def query_is_valid(query: str) -> bool:
@@ -328,11 +330,11 @@ class _Run:
     def auth_probes(self) -> None:
         """Schemathesis' auth-bypass check, once, from a privileged 200: it sends its own probes."""
         assert self.ctx is not None
-        self.result.exploration.planned[AUTH_PROBES] = 3
         for check in (c for c in CHECKS.values() if c.once and c.engine == "schemathesis"):
             source = next(((e, r) for e, r in self.exchanges if check.applies(e, self.ctx)), None)
             if source is None:
                 continue
+            self.result.exploration.planned[AUTH_PROBES] = AUTH_PROBE_REQUESTS
             self.kind = AUTH_PROBES
             failures = list(self.adapter.check([check.id], *source))  # raises GateStop if its probes are cut
             self.examined[check.id] = self.examined.get(check.id, 0) + 1
