@@ -409,3 +409,25 @@ def test_pytest_plugin_makes_an_item_of_every_registered_check(tmp_path: Path) -
     assert "rc-licenses-contract::status PASSED" in done.stdout
     assert "rc-licenses-contract::semantic::external-modules SKIPPED" in done.stdout
     assert "not applicable: no 200 answers with a non-empty license.externalModules" in done.stdout
+
+
+def test_text_a_server_sends_is_inert_in_every_report() -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    async def licenses(request: Request) -> Response:
+        if not request.headers.get("x-auth-token"):
+            return JSONResponse({"status": "error", "message": "You must be logged in to do this."}, 401)
+        return JSONResponse({"success": True, "license": {"trial": "\x1b[32mPASSED\x00\u202e"}})
+
+    app = Starlette(routes=[Route("/api/v1/licenses.info", licenses)])
+    with running_mock(app=app) as base:
+        result = gate(base, schemathesis=False)
+    assert result.exit_code == 1
+    text = text_report(result, NO_SECRETS)
+    assert "\x1b" not in text and "\x00" not in text and "\u202e" not in text
+    assert 'value: "\\u001b[32mPASSED\\u0000\\u202e"' in text  # JSON escapes, and the escaper's for the rest
+    suite = ET.fromstring(junit_report(result, NO_SECRETS)).find("testsuite")  # parses: no raw controls
+    assert suite is not None and int(suite.get("failures") or 0) >= 1

@@ -313,10 +313,10 @@ def junit_report(result: GateResult, redact: Redact) -> str:
         body = ""
         if check.state == FAILED:
             text = "\n\n".join("\n".join(describe_finding(f, result, None)) for f in mine)
-            first = next(f.message for f in mine if f.severity == "error")
+            first = escape_control(next(f.message for f in mine if f.severity == "error"))
             body = f'<failure message={quoteattr(first)} type="{check.id}">{escape(text)}</failure>'
         elif check.state in (SKIPPED, NOT_CHECKED, NOT_APPLICABLE):
-            reason = f"{check.state}: {check.note}" if check.note else check.state
+            reason = escape_control(f"{check.state}: {check.note}" if check.note else check.state)
             body = f"<skipped message={quoteattr(reason)}/>"
         elif check.examined:
             passed = f"passed on {_plural(check.examined, 'answer')}"
@@ -325,7 +325,7 @@ def junit_report(result: GateResult, redact: Redact) -> str:
             warnings = "\n".join("\n".join(describe_finding(f, result, None)) for f in mine if f.severity == "warning")
             body += f"<system-out>{escape(warnings)}</system-out>"
         cases.append(f'  <testcase classname="rc-licenses-contract.gate" name={name} title={title}>{body}</testcase>')
-    for item in result.not_checked:
+    for item in map(escape_control, result.not_checked):
         cases.append(
             f'  <testcase classname="rc-licenses-contract.gate" name={quoteattr("not checked: " + item)}>'
             f'<error message={quoteattr(item)} type="incomplete"/></testcase>'
