@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -28,10 +29,32 @@ exit codes: 0 ok, 1 contract problems, 2 usage or configuration error, 3 could n
 """
 
 
+_ARGV: list[str] = []  # the command line being parsed, for masking what argparse quotes from it
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        # One line and exit 2, like argparse, but without the usage block drowning the message.
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        # One line and exit 2, like argparse, but without the usage block drowning the message. argparse
+        # quotes what it could not parse, so a mistyped `--auth-tokn=VALUE` would print the secret: mask it.
+        line = _redact_command_line(f"{self.prog}: error: {message}")
+        self.exit(EXIT_USAGE, f"{line} (see --help)\n")
+
+
+def _redact_command_line(text: str) -> str:
+    """`text` with every secret of the environment and of the command line masked, control characters escaped."""
+    from .gate.secrets import Redactor
+
+    secret_flag = ("auth", "tok", "user", "url", "pass", "secret")  # mistyped ones too: --auth-tokn
+    values: list[str | None] = [os.environ.get(name) for name in SECRET_VARIABLES]
+    argv = _ARGV
+    for index, arg in enumerate(argv):
+        name, equals, value = arg.partition("=")
+        if name.startswith("-") and any(marker in name.lower() for marker in secret_flag):
+            values.append(value if equals else (argv[index + 1] if index + 1 < len(argv) else None))
+    url = os.environ.get("ROCKETCHAT_URL")
+    urls = [url, *(a.partition("=")[2] or a for a in argv if "://" in a)]
+    redact = Redactor([*values, *(v for u in urls for v in Redactor.for_run(u).secrets)])
+    return redact.clean(text)
 
 
 def _add_root(parser: Any) -> None:  # a parser or an argument group
@@ -137,7 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_mock_options(mock)
     mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
-    mock.add_argument("--port", type=int, default=3000, help="port (default 3000; 0 picks a free one)")
+    mock.add_argument("--port", type=_port, default=3000, help="port (default 3000; 0 picks a free one)")
+    mock.add_argument(
+        "--idle-timeout",
+        type=_positive_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="close a connection that sends no complete request for this long (default 5)",
+    )
     mock.add_argument(
         "--users", type=Path, metavar="FILE", help="users and tokens (default: contracts/mock/users.json)"
     )
@@ -269,20 +299,32 @@ def build_gate_parser(commands: Any) -> argparse.ArgumentParser:
     )
     budget.add_argument(
         "--wait-for",
-        type=_non_negative_float,
+        type=_seconds,
         default=0.0,
         metavar="SECONDS",
         help="retry with backoff until the workspace answers, up to SECONDS (for a gate right after a "
         "deploy); the time waited is reported (default 0: no waiting)",
     )
-    budget.add_argument("--timeout", type=float, default=180.0, metavar="SECONDS", help="the whole run (default 180)")
     budget.add_argument(
-        "--connect-timeout", type=float, default=5.0, metavar="SECONDS", help="per connection (default 5)"
+        "--timeout",
+        type=_positive_seconds,
+        default=180.0,
+        metavar="SECONDS",
+        help="wall-clock bound on the whole run, however slowly the server answers (default 180)",
     )
-    budget.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS", help="per answer (default 30)")
+    budget.add_argument(
+        "--connect-timeout", type=_positive_seconds, default=5.0, metavar="SECONDS", help="per connection (default 5)"
+    )
+    budget.add_argument(
+        "--read-timeout",
+        type=_positive_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="per answer, from request to last byte (default 30)",
+    )
     budget.add_argument(
         "--max-response-time",
-        type=float,
+        type=_positive_seconds,
         default=2.0,
         metavar="SECONDS",
         help="slower answers are violations (default 2)",
@@ -310,7 +352,9 @@ def add_mock_options(parser: Any, for_gate: bool = False) -> None:
     if not for_gate:
         parser.add_argument("--server-version", choices=["6", "7", "8"], default=None, help="server version to act as")
     parser.add_argument("--fault", metavar="NAME", help="break the contract in one way (see mock --list-faults)")
-    parser.add_argument("--fault-delay", type=float, default=3.0, metavar="SECONDS", help="delay of the slow fault")
+    parser.add_argument(
+        "--fault-delay", type=_seconds, default=3.0, metavar="SECONDS", help="delay of the slow fault (default 3)"
+    )
     parser.add_argument(
         "--mock-rate-limit",
         dest="mock_rate_limit",
@@ -330,18 +374,36 @@ def _rate(text: str) -> tuple[int, float]:
         parsed = int(calls), float(seconds or "60")
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not N/SECONDS, e.g. 10/60") from None
-    if parsed[0] < 1 or parsed[1] <= 0:
+    if parsed[0] < 1 or not (0 < parsed[1] < math.inf):
         raise argparse.ArgumentTypeError(f"{text!r}: both numbers must be positive")
     return parsed
 
 
-def _non_negative_float(text: str) -> float:
+def _seconds(text: str) -> float:
+    """A finite, non-negative number of seconds (no nan, no inf)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more seconds")
+    if not (0 <= value < math.inf):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds, 0 or more")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    value = _seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: 0 to 65535 (0 picks a free one)")
     return value
 
 
@@ -356,6 +418,7 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _ARGV[:] = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
@@ -376,9 +439,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         known = [os.environ.get(name) for name in SECRET_VARIABLES] + [
             getattr(args, name, None) for name in SECRET_ARGS
         ]
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        message = f"rc-licenses-contract: internal error: {type(exc).__name__}: {detail}"
-        print(Redactor(known)(message) + f" (a bug; set {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
+        redact = Redactor.for_run(getattr(args, "base_url", None) or os.environ.get("ROCKETCHAT_URL"), *known)
+        # Mask before the cut: the message is cut to a readable length only after the secrets are gone.
+        message = f"rc-licenses-contract: internal error: {type(exc).__name__}: {redact.clean(str(exc), 300)}"
+        print(message + f" (a bug; set {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from .errors import ContractError, UsageError
 from .loader import default_root
+from .textsafety import escape_control
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -113,38 +114,44 @@ def run_mock(args: argparse.Namespace) -> int:
         print(describe())
         return 0
     from .mock.app import build_state
-    from .mock.runner import free_port, serve_forever
+    from .mock.runner import bind, serve_forever
 
     config = mock_config(args)
-    if args.port == 0:
-        args.port = free_port(args.host)
     try:
         state = build_state(config)
     except ContractError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {escape_control(str(exc))}", file=sys.stderr)
         return 2
     if args.list_scenarios:
         width = max(len(name) for name in state.scenarios)
         for name, scenario in state.scenarios.items():
             print(f"{name:<{width}}  {scenario.description}")
         return 0
+    # Bind first: a server that never started prints no banner, only why.
+    try:
+        listener = bind(args.host, args.port)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(
+            f"error: --host/--port: cannot listen on {escape_control(f'{args.host}:{args.port}')}: {reason}",
+            file=sys.stderr,
+        )
+        return 2
+    port = listener.getsockname()[1]
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: listening on {args.host}: the demo tokens are public, do not expose this", file=sys.stderr)
     limit = "off" if config.rate_limit is None else f"{config.rate_limit[0]} calls per {config.rate_limit[1]:g} s"
-    print(f"rc-licenses-contract mock: http://{args.host}:{args.port}{state.contract.path}")
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"rc-licenses-contract mock: http://{host}:{port}{state.contract.path}")
     print(
         f"  scenario {config.scenario}, server version {config.server_version}, rate limit {limit}"
         + (f", fault {config.fault}" if config.fault else "")
     )
     print("  demo callers (X-User-Id / X-Auth-Token):")
     for user in state.demo_users:
-        print(f"    {user.name:<8} {user.user_id} / {user.auth_token}  {user.description}")
+        print(escape_control(f"    {user.name:<8} {user.user_id} / {user.auth_token}  {user.description}"))
     print("  stop with Ctrl-C", flush=True)
-    try:
-        stopped_by = serve_forever(config, args.host, args.port)
-    except OSError as exc:
-        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
-        return 2
+    stopped_by = serve_forever(config, listener, idle_timeout=args.idle_timeout)
     if stopped_by is not None:
         print(f"stopped ({signal.Signals(stopped_by).name})", flush=True)
     return 0
@@ -208,21 +215,78 @@ def mock_command(args: argparse.Namespace) -> str:
     return " ".join(shlex.quote(part) for part in parts)
 
 
+def _base_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a workspace's root URL, or None. Never quotes the URL (it may hold a password)."""
+    from urllib.parse import urlsplit
+
+    if url != url.strip() or any(c.isspace() or not c.isprintable() for c in url):
+        return "holds spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        reason = str(exc)
+        if "IPv6" in reason or "[" in url or "]" in url:
+            return "is not a valid URL (unbalanced [ ] around an IPv6 address)"
+        if "port" in reason.lower():
+            return "has an invalid port (a number from 1 to 65535)"
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http(s) URL with a host, like https://chat.example.com"
+    if parts.port == 0:
+        return "has an invalid port (a number from 1 to 65535)"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "must not carry a query string or a fragment: give the workspace's root URL"
+    return None
+
+
+def _report_targets(args: argparse.Namespace) -> None:
+    """Refuse report files that cannot be written before the run, not after it."""
+    import os
+
+    seen: dict[Path, str] = {}
+    for option, path in (("--junit", args.junit), ("--json", args.json)):
+        if path is None:
+            continue
+        shown = escape_control(str(path))
+        if path.is_dir():
+            raise UsageError(f"{option} {shown}: is a folder, not a file")
+        parent = path.parent if str(path.parent) else Path(".")
+        if not path.exists() and not parent.is_dir():
+            raise UsageError(f"{option} {shown}: folder {escape_control(str(parent))} does not exist")
+        if (path.exists() and not os.access(path, os.W_OK)) or (not path.exists() and not os.access(parent, os.W_OK)):
+            raise UsageError(f"{option} {shown}: not writable")
+        key = path.resolve()
+        if key in seen:
+            raise UsageError(f"{option} {shown}: the same file as {seen[key]}")
+        seen[key] = option
+
+
 def run_gate(args: argparse.Namespace) -> int:
     import contextlib
     import os
-    from urllib.parse import urlsplit
 
     from . import github
     from .gate.report import github_annotations, github_summary, json_report, junit_report, text_report
     from .gate.result import Credentials, GateOptions, MockTarget
     from .gate.run import run_gate as gate
-    from .gate.secrets import Redactor
+    from .gate.secrets import Redactor, redacting_logs, url_secrets
+
+    base_url = args.base_url or os.environ.get("ROCKETCHAT_URL")
+    url_option = "--base-url" if args.base_url else "$ROCKETCHAT_URL"
+    # Every secret the run may see, known before the first line is printed: errors may quote any of them.
+    redact = Redactor.for_run(
+        base_url,
+        *(os.environ.get(env) for env in SECRET_FLAGS.values()),
+        *(getattr(args, name) for name in SECRET_FLAGS),
+    )
+
+    def say(text: str) -> None:
+        print(redact.clean(text), file=sys.stderr)
 
     try:
         privileged = _pair(args, "auth_token", "user_id", "privileged")
         unprivileged = _pair(args, "unprivileged_auth_token", "unprivileged_user_id", "unprivileged")
-        base_url = args.base_url or os.environ.get("ROCKETCHAT_URL")
         mock = None
         state = None
         if args.mock:
@@ -240,21 +304,22 @@ def run_gate(args: argparse.Namespace) -> int:
             mock = MockTarget(mock_command(args), description)
         elif not base_url:
             raise UsageError("no target: give --base-url, set $ROCKETCHAT_URL, or use --mock")
-        elif urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
-            raise UsageError(f"--base-url must be an http(s) URL, not {base_url!r}")
+        elif (problem := _base_url_problem(base_url)) is not None:
+            raise UsageError(f"{url_option} {problem}")
         elif privileged is None:
             raise UsageError("no privileged credentials: set $ROCKETCHAT_AUTH_TOKEN and $ROCKETCHAT_USER_ID")
+        _report_targets(args)
+        if not args.mock and url_secrets(base_url):
+            say(
+                f"warning: {url_option} carries user info: it is sent as HTTP Basic authentication and masked in "
+                "every output; prefer a URL without it"
+            )
         if args.insecure:
-            print("warning: --insecure: TLS certificates are not verified", file=sys.stderr)
+            say("warning: --insecure: TLS certificates are not verified")
     except (UsageError, ContractError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}")
         return 2
     assert privileged is not None
-    # The mock's demo callers are public (README, `mock` prints them) and reproduce lines need them.
-    secrets = [] if args.mock else [privileged.auth_token, privileged.user_id]
-    if unprivileged and not args.mock:
-        secrets += [unprivileged.auth_token, unprivileged.user_id]
-    redact = Redactor(secrets)
     # The bundled mock lets its admin past the rate limiter: explore for real. A workspace: stay gentle.
     default_budget, default_examples = (MOCK_BUDGET, MOCK_EXAMPLES) if args.mock else (10, 25)
     options = GateOptions(
@@ -279,7 +344,13 @@ def run_gate(args: argparse.Namespace) -> int:
         root=args.root,
         mock=mock,
     )
+    # The mock's demo callers are public (README, `mock` prints them) and its reproduce lines need them.
+    callers = [] if args.mock else [privileged, *([unprivileged] if unprivileged else [])]
+    redact = Redactor.for_run(
+        options.base_url, *redact.secrets, *(value for caller in callers for value in caller.headers().values())
+    )
     with contextlib.ExitStack() as stack:
+        stack.enter_context(redacting_logs(redact))
         if args.mock:
             from .mock.app import create_app
             from .mock.runner import running_mock
@@ -288,25 +359,32 @@ def run_gate(args: argparse.Namespace) -> int:
         try:
             result = gate(options)
         except ContractError as exc:
-            print(redact(f"error: {exc}"), file=sys.stderr)
+            say(f"error: {exc}")
             return 2
     report = text_report(result, redact)
     if args.quiet:
         report = report.rstrip("\n").rsplit("\n", 1)[-1] + "\n"
-    if github.wanted(args.github):
-        sys.stdout.write(github_annotations(result, redact))
-        problem = github.append_summary(github_summary(result, redact))
-        if problem:
-            print(f"warning: {problem}", file=sys.stderr)
-    sys.stdout.write(report)
-    for path, render in ((args.junit, junit_report), (args.json, json_report)):
+    code = result.exit_code
+    in_github = github.wanted(args.github)
+    if in_github and (problem := github.append_summary(github_summary(result, redact))):
+        say(f"warning: {problem}")
+    try:
+        if in_github:
+            sys.stdout.write(github_annotations(result, redact))
+        sys.stdout.write(report)
+        sys.stdout.flush()
+    except OSError as exc:  # e.g. `> /dev/full`: say so, and keep the interpreter's last flush quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        say(f"error: standard output: cannot write the report: {exc.strerror or exc}")
+        code = 2
+    for option, path, render in (("--junit", args.junit, junit_report), ("--json", args.json, json_report)):
         if path is not None:
             try:
                 path.write_text(render(result, redact), encoding="utf-8")
-            except OSError as exc:
-                print(f"error: {path}: cannot write: {exc.strerror}", file=sys.stderr)
-                return 2
-    return result.exit_code
+            except OSError as exc:  # written or not, the other report is still attempted
+                say(f"error: {option} {path}: cannot write: {exc.strerror or exc}")
+                code = 2
+    return code
 
 
 def run_bundle(args: argparse.Namespace) -> int:

@@ -3,12 +3,15 @@
     pytest --rc-base-url https://staging.chat.example.com        # credentials from ROCKETCHAT_* variables
 
 Without --rc-base-url the plugin does nothing. The gate runs once, at the first item; every check
-becomes an item `rc-licenses-contract::<check id>` that passes, fails with the findings, or skips.
+becomes an item `rc-licenses-contract::<check id>` that passes, fails with the findings, or skips. A
+gate that cannot run is one error (the other items skip), never a rerun per item. pytest never renders
+the gate's objects: an item's failure text is the gate's own, masked and escaped.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -33,40 +36,81 @@ def _check_ids() -> list[str]:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.getoption("--rc-base-url"):
+    base_url = config.getoption("--rc-base-url")
+    if not base_url:
         return
+    from .commands import _base_url_problem
+    from .gate.secrets import Redactor
+
     token, user = os.environ.get("ROCKETCHAT_AUTH_TOKEN"), os.environ.get("ROCKETCHAT_USER_ID")
     if not token or not user:
         raise pytest.UsageError("--rc-base-url needs $ROCKETCHAT_AUTH_TOKEN and $ROCKETCHAT_USER_ID")
+    if config.getoption("--rc-max-requests") < 1:
+        raise pytest.UsageError("--rc-max-requests must be 1 or more")
+    problem = _base_url_problem(base_url)
+    if problem is not None:
+        raise pytest.UsageError(Redactor.for_run(base_url).clean(f"--rc-base-url {problem}"))
+    from .gate.secrets import url_secrets
+
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if url_secrets(base_url) and reporter is not None:
+        reporter.write_line(
+            "rc-licenses-contract: warning: --rc-base-url carries user info: it is sent as HTTP Basic "
+            "authentication and masked in every output; prefer a URL without it"
+        )
     parent = GateCollector.from_parent(session, name=COLLECTOR_NAME, nodeid=COLLECTOR_NAME)
     items.extend(GateCheckItem.from_parent(parent, name=check_id) for check_id in _check_ids())
 
 
-def _gate_result(config: pytest.Config) -> Any:
+@dataclass
+class _GateRun:
+    """The one run of the gate in a pytest session, or why it could not run (crashed is reported once)."""
+
+    redact: Any
+    result: Any = None
+    crash: str | None = None
+    crash_reported: bool = False
+
+
+def _gate_run(config: pytest.Config) -> _GateRun:
     if _RESULT not in config.stash:
         from .gate.result import Credentials, GateOptions
         from .gate.run import run_gate
+        from .gate.secrets import Redactor, redacting_logs
 
+        environ = os.environ
+        base_url = config.getoption("--rc-base-url")
         unprivileged = None
-        if os.environ.get("ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN") and os.environ.get("ROCKETCHAT_UNPRIVILEGED_USER_ID"):
+        if environ.get("ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN") and environ.get("ROCKETCHAT_UNPRIVILEGED_USER_ID"):
             unprivileged = Credentials(
-                os.environ["ROCKETCHAT_UNPRIVILEGED_USER_ID"], os.environ["ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN"]
+                environ["ROCKETCHAT_UNPRIVILEGED_USER_ID"], environ["ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN"]
             )
-        options = GateOptions(
-            base_url=config.getoption("--rc-base-url"),
-            privileged=Credentials(os.environ["ROCKETCHAT_USER_ID"], os.environ["ROCKETCHAT_AUTH_TOKEN"]),
-            unprivileged=unprivileged,
-            profile=config.getoption("--rc-profile"),
-            strict=config.getoption("--rc-strict"),
-            max_requests=config.getoption("--rc-max-requests"),
-            seed=config.getoption("--rc-seed"),
+        privileged = Credentials(environ["ROCKETCHAT_USER_ID"], environ["ROCKETCHAT_AUTH_TOKEN"])
+        redact = Redactor.for_run(
+            base_url, *privileged.headers().values(), *(unprivileged.headers().values() if unprivileged else ())
         )
-        config.stash[_RESULT] = (run_gate(options), options)
-    return config.stash[_RESULT]
+        run = _GateRun(redact)
+        try:
+            options = GateOptions(
+                base_url=base_url,
+                privileged=privileged,
+                unprivileged=unprivileged,
+                profile=config.getoption("--rc-profile"),
+                strict=config.getoption("--rc-strict"),
+                max_requests=config.getoption("--rc-max-requests"),
+                seed=config.getoption("--rc-seed"),
+            )
+            with redacting_logs(redact):
+                run.result = run_gate(options)
+        except Exception as exc:  # reported once, as one error, never re-run per item
+            run.crash = redact.clean(f"the gate could not run: {type(exc).__name__}: {exc}", 300)
+        config.stash[_RESULT] = run
+    run_: _GateRun = config.stash[_RESULT]
+    return run_
 
 
 class GateCheckFailed(Exception):
-    pass
+    """A finding or a crash, already masked and escaped: the only text pytest shows for an item."""
 
 
 class GateCollector(pytest.Collector):
@@ -77,35 +121,53 @@ class GateCollector(pytest.Collector):
 
 
 class GateCheckItem(pytest.Item):
-    def runtest(self) -> None:
-        from .gate.report import describe_finding
-        from .gate.secrets import Redactor
+    def setup(self) -> None:
+        run = _gate_run(self.config)
+        if run.crash is not None:
+            if run.crash_reported:
+                pytest.skip("the gate could not run: see the error reported once above")
+            run.crash_reported = True
+            raise GateCheckFailed(run.crash)
 
-        result, options = _gate_result(self.config)
-        redact = Redactor(
-            [
-                options.privileged.auth_token,
-                options.privileged.user_id,
-                *((options.unprivileged.auth_token, options.unprivileged.user_id) if options.unprivileged else ()),
-            ]
-        )
+    def runtest(self) -> None:
+        from .gate.report import NOTE_LIMIT, describe_finding
+
+        run = _gate_run(self.config)
+        result, redact = run.result, run.redact
         check_id = self.name
         outcome = next(c for c in result.checks if c.id == check_id)
         findings = result.findings_of(check_id)
-        text = redact("\n".join(line for f in findings for line in describe_finding(f, result)))
+        text = "\n".join(line for f in findings for line in describe_finding(f, result, redact, None))
         if outcome.state == "failed":
             raise GateCheckFailed(text)
         if outcome.state == "not checked":
-            raise GateCheckFailed(redact(f"not checked: {result.stop_reason or outcome.note}"))
+            raise GateCheckFailed(redact.clean(f"not checked: {result.stop_reason or outcome.note}", NOTE_LIMIT))
         if outcome.state in ("skipped", "not applicable"):
-            pytest.skip(f"{outcome.state}: {outcome.note}" if outcome.note else outcome.state)
+            reason = f"{outcome.state}: {outcome.note}" if outcome.note else outcome.state
+            pytest.skip(redact.clean(reason, NOTE_LIMIT))
         if text:
             self.add_report_section("call", "warnings", text)
 
+    # pytest renders tracebacks (with -l, their frames' locals: options, headers, credentials) from these two;
+    # an item of the gate shows only the gate's own masked text, whatever the exception and the options.
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        return self._masked(excinfo)
+
+    def _repr_failure_py(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        return self._masked(excinfo)
+
+    def _masked(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
         if isinstance(excinfo.value, GateCheckFailed):
             return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
+        run = self.config.stash.get(_RESULT, None)
+        text = f"{type(excinfo.value).__name__}: {excinfo.value}"
+        if run is None:
+            from .cli import SECRET_VARIABLES
+            from .gate.secrets import Redactor
+
+            secrets = [os.environ.get(name) for name in SECRET_VARIABLES]
+            return str(Redactor.for_run(self.config.getoption("--rc-base-url"), *secrets).clean(text, 300))
+        return str(run.redact.clean(text, 300))
 
     def reportinfo(self) -> tuple[str, int | None, str]:
         return ("rc-licenses-contract gate", None, self.name)

@@ -9,6 +9,7 @@ plugin) reads CHECKS: there is no second list.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ import orjson
 
 from ..domain import GLOBAL_KINDS, max_limit
 from ..loader import Contract, resolve_pointer
-from ..validation import validate
+from ..validation import Finding, ValidationResult, validate
 
 NOT_JSON = object()
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
@@ -92,8 +93,8 @@ def show(value: Any) -> str:
         return "<not JSON>"
     try:
         return orjson.dumps(value).decode()
-    except TypeError:
-        return orjson.dumps(str(value)).decode()
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes
+        return "<nested too deep to show>"
 
 
 def _license_info(exchange: Exchange) -> dict[str, Any] | None:
@@ -215,7 +216,9 @@ def schemathesis_check(
     CHECKS[check_id] = Check(check_id, title, applies, None, "schemathesis", same_as, once)
 
 
-def _snippet(value: Any, limit: int = 200) -> str:
+def _snippet(value: Any, limit: int = 64 * 1024) -> str:
+    """The value as JSON. Reports mask secrets and then cut to a readable length; this cut, far longer
+    than theirs, only bounds memory, so no half secret it leaves can reach a report."""
     text = show(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -250,7 +253,7 @@ def content_type_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure
 @check("json-body", "The body is one JSON document")
 def json_body_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     if exchange.body is NOT_JSON:
-        head = exchange.content[:60].decode("utf-8", "replace")
+        head = exchange.content[:4096].decode("utf-8", "replace")  # reports cut it shorter, after masking
         yield Failure("json-body", f"body is not JSON ({exchange.parse_error})", exchange, value=show(head))
 
 
@@ -267,9 +270,12 @@ def _validated(exchange: Exchange, ctx: GateContext) -> Any:
     if exchange.body is NOT_JSON or str(exchange.status) not in ctx.documented:
         return None
     if ctx.profile not in exchange.validations:
-        exchange.validations[ctx.profile] = validate(
-            exchange.body, str(exchange.status), ctx.profile, strict=False, contract=ctx.contract
-        )
+        try:
+            result = validate(exchange.body, str(exchange.status), ctx.profile, strict=False, contract=ctx.contract)
+        except (ValueError, RecursionError) as exc:  # a body nested deeper than the validator goes: a finding
+            result = ValidationResult(str(exchange.status), ctx.profile, False)
+            result.errors.append(Finding("", f"body nested too deep to validate ({exc})", "depth", ""))
+        exchange.validations[ctx.profile] = result
     return exchange.validations[ctx.profile]
 
 
@@ -318,7 +324,8 @@ def headers_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     if exchange.status == 429 or present:
         for name in RATE_LIMIT_HEADERS:
             number = exchange.headers.get(name.lower())
-            if number is None or not number.strip().isdigit():
+            # ASCII digits, at most 15 (epoch milliseconds have 13): not "١٢", not "²", not 5,000 nines.
+            if number is None or not re.fullmatch(r"[0-9]{1,15}", number.strip()):
                 yield Failure("headers", f"{name} is {show(number)}, expected a whole number", exchange)
 
 
@@ -502,8 +509,11 @@ def no_license_defaults(exchange: Exchange, ctx: GateContext) -> Iterator[Failur
 )
 def rate_limit_answer(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     """A 429 is never a violation by itself, but its own body and headers must keep the contract."""
-    result = validate(exchange.body, "429", contract=ctx.contract) if exchange.body is not NOT_JSON else None
-    problems = [f"{f.pointer or '(root)'}: {f.message}" for f in result.errors] if result else ["not JSON"]
+    try:
+        result = validate(exchange.body, "429", contract=ctx.contract) if exchange.body is not NOT_JSON else None
+        problems = [f"{f.pointer or '(root)'}: {f.message}" for f in result.errors] if result else ["not JSON"]
+    except (ValueError, RecursionError):
+        problems = ["body nested too deep to validate"]
     missing = [name for name in RATE_LIMIT_HEADERS if name.lower() not in exchange.headers]
     if missing:
         problems.append(f"missing {', '.join(missing)}")

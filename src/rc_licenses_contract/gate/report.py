@@ -1,19 +1,19 @@
 """Rendering a GateResult: the text report, JSON, JUnit XML, and GitHub Actions annotations and summary.
 
-Every text passes the redactor last; text a server controls is made inert (textsafety) on its way in.
+Every value that came from the server or the user passes `Redactor.clean` on its way in (secrets masked,
+control characters escaped, then cut to a readable length), and every finished report passes the
+redactor once more, so no report carries a secret or a raw escape sequence whatever the server sent.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import orjson
 
 from .. import __version__
-from ..textsafety import escape_control
 from .checks import PRIVILEGED, UNPRIVILEGED, Exchange
 from .result import (
     AUTH_PROBES,
@@ -32,8 +32,10 @@ from .result import (
     Finding,
     GateResult,
 )
+from .secrets import Redactor, display_url
 
-Redact = Callable[[str], str]
+# Readable lengths for quoted server text, applied after masking.
+VALUE_LIMIT, MESSAGE_LIMIT, NOTE_LIMIT, VERSION_LIMIT = 200, 300, 300, 40
 CALLER_ENV = {
     PRIVILEGED: ("$ROCKETCHAT_AUTH_TOKEN", "$ROCKETCHAT_USER_ID"),
     UNPRIVILEGED: ("$ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN", "$ROCKETCHAT_UNPRIVILEGED_USER_ID"),
@@ -95,7 +97,7 @@ def reproduce_line(result: GateResult, exchange: Exchange) -> str:
         token, user = headers
         parts += ["-H", f'"X-Auth-Token: {token}"', "-H", f'"X-User-Id: {user}"']
     if options.mock is None:
-        return " ".join([*parts, shlex.quote(options.base_url.rstrip("/") + exchange.path + query)])
+        return " ".join([*parts, shlex.quote(display_url(options.base_url).rstrip("/") + exchange.path + query)])
     # The same mock on a port of your choice (RC_MOCK_PORT, default 3000); curl retries until it listens.
     url = f"http://127.0.0.1:{MOCK_PORT}{exchange.path}{query}"
     start = f"{options.mock.command} --port {MOCK_PORT} >/dev/null 2>&1 &"
@@ -109,47 +111,50 @@ def _double_quoted(text: str) -> str:
     return escaped.replace("$", "\\$").replace("\\" + MOCK_PORT, MOCK_PORT)
 
 
-def _request_line(exchange: Exchange) -> str:
+def _request_line(exchange: Exchange, redact: Redactor) -> str:
     expected = exchange.expected_status
     wanted = f" (expected {expected})" if expected is not None and expected != exchange.status else ""
-    return escape_control(f"{exchange.target} as {exchange.caller} ({exchange.label}) -> {exchange.status}{wanted}")
+    target = redact.clean(exchange.target, MESSAGE_LIMIT)
+    return f"{target} as {exchange.caller} ({exchange.label}) -> {exchange.status}{wanted}"
 
 
-def describe_finding(finding: Finding, result: GateResult, limit: int | None = SHOWN_OCCURRENCES) -> list[str]:
+def describe_finding(
+    finding: Finding, result: GateResult, redact: Redactor, limit: int | None = SHOWN_OCCURRENCES
+) -> list[str]:
     """The finding as lines: what, where in the body, the value, every request it was seen on, how to
     reproduce it."""
     head = f"[{finding.check}] " + ("" if finding.severity == "error" else "warning: ")
-    lines = [head + escape_control(finding.message)]
+    lines = [head + redact.clean(finding.message, MESSAGE_LIMIT)]
     if finding.pointer is not None:
-        keyword = f" ({finding.keyword})" if finding.keyword else ""
-        lines.append(f"    at: {escape_control(finding.pointer or '(root)')}{keyword}")
+        keyword = f" ({redact.clean(finding.keyword, VALUE_LIMIT)})" if finding.keyword else ""
+        lines.append(f"    at: {redact.clean(finding.pointer, VALUE_LIMIT) or '(root)'}{keyword}")
     if finding.value is not None:
-        lines.append(f"    value: {escape_control(str(finding.value))}")
+        lines.append(f"    value: {redact.clean(finding.value, VALUE_LIMIT)}")
     seen = finding.occurrences
     if len(seen) == 1:
-        lines.append(f"    request: {_request_line(seen[0])}")
+        lines.append(f"    request: {_request_line(seen[0], redact)}")
     elif seen:
         lines.append(f"    seen on {len(seen)} requests:")
         shown = seen if limit is None else seen[:limit]
-        lines += [f"      {_request_line(e)}" for e in shown]
+        lines += [f"      {_request_line(e, redact)}" for e in shown]
         if len(shown) < len(seen):
             lines.append(f"      … and {len(seen) - len(shown)} more (all of them in --json)")
     if finding.also_seen_by:
         lines.append(f"    also seen by: {', '.join(finding.also_seen_by)}")
     first = finding.exchange
     if first is not None and first.caller != "unknown":
-        lines.append(f"    reproduce: {escape_control(reproduce_line(result, first))}")
+        lines.append(f"    reproduce: {redact.clean(reproduce_line(result, first))}")
     return lines
 
 
-def verdict_line(result: GateResult) -> str:
+def verdict_line(result: GateResult, redact: Redactor) -> str:
     errors, warnings = result.errors, result.warnings
     code = result.exit_code
     if code == 1:
         seen = sum(len(f.occurrences) for f in errors)
         verdict = f"FAILED: {_plural(len(errors), 'defect')} (seen {_plural(seen, 'time')})"
     elif code == 3:
-        verdict = f"INCOMPLETE: {result.incomplete_reason}"
+        verdict = f"INCOMPLETE: {redact.clean(result.incomplete_reason, NOTE_LIMIT)}"
     else:
         verdict = "PASSED: the contract holds"
         if result.exploration.cut_short:
@@ -157,7 +162,7 @@ def verdict_line(result: GateResult) -> str:
     return f"{verdict}; {_plural(len(warnings), 'warning')} (exit {code})"
 
 
-def exploration_line(result: GateResult) -> str:
+def exploration_line(result: GateResult, redact: Redactor) -> str:
     """What the generated part did, by kind, and why it stopped."""
     exploration = result.exploration
     words = STOP_WORDS.get(exploration.stopped, exploration.stopped)
@@ -179,22 +184,22 @@ def exploration_line(result: GateResult) -> str:
     )
     line = f"exploration {words}: {drawn}; requests made: {sent or 'none'}"
     if exploration.cut_short:
-        line += f" — {exploration.detail}; {exploration.not_made} planned requests not made"
+        line += f" — {redact.clean(exploration.detail, NOTE_LIMIT)}; {exploration.not_made} planned requests not made"
         if not result.options.exploration_must_finish:
             line += " (reported, not a failure: --exploration-must-finish makes it exit 3)"
     return line
 
 
-def text_report(result: GateResult, redact: Redact, verbose: bool = False) -> str:
+def text_report(result: GateResult, redact: Redactor, verbose: bool = False) -> str:
     options = result.options
     out: list[str] = []
     incomplete = result.incomplete_reason if result.exit_code == 3 else None
     if incomplete:
-        out += [f"INCOMPLETE: {escape_control(incomplete)}", ""]
-    target = options.base_url + (f" ({options.target_note})" if options.target_note else "")
-    out.append(f"rc-licenses-contract gate {__version__}: {target}")
+        out += [f"INCOMPLETE: {redact.clean(incomplete, NOTE_LIMIT)}", ""]
+    target = display_url(options.base_url) + (f" ({options.target_note})" if options.target_note else "")
+    out.append(f"rc-licenses-contract gate {__version__}: {redact.clean(target)}")
     version = (
-        f"server version {escape_control(result.server_version)} ({result.version_source})"
+        f"server version {redact.clean(result.server_version, VERSION_LIMIT)} ({result.version_source})"
         if result.server_version
         else "server version unknown"
     )
@@ -204,7 +209,7 @@ def text_report(result: GateResult, redact: Redact, verbose: bool = False) -> st
         f"requests: {result.requests_sent} of budget {options.max_requests} sent, {result.replayed} answered "
         f"from the run's replay cache; {result.elapsed:.1f} s{waited}"
     )
-    out.append(exploration_line(result))
+    out.append(exploration_line(result, redact))
     out.append(LEGEND)
     out.append("")
     out.append("interactions (contracts/interactions.json)")
@@ -212,7 +217,7 @@ def text_report(result: GateResult, redact: Redact, verbose: bool = False) -> st
         out.append("  none sent: the run stopped first")
     for item in result.interactions:
         status = str(item.status) if item.status is not None else "-"
-        note = f"  [{item.note}]" if item.note else ""
+        note = f"  [{redact.clean(item.note, NOTE_LIMIT)}]" if item.note else ""
         out.append(f"  {_mark(item.state):<4} {item.id:<24} {status:>3}  {item.title}{note}")
     out.append("")
     out.append("checks")
@@ -221,57 +226,57 @@ def text_report(result: GateResult, redact: Redact, verbose: bool = False) -> st
     for check in result.checks if result.checked_anything or not result.stop_reason else []:
         examined = _plural(check.examined, "answer") if check.examined else ""
         extra = f"  ({_plural(check.findings, 'defect')})" if check.findings else ""
-        note = f"  [{escape_control(check.note)}]" if check.note else ""
+        note = f"  [{redact.clean(check.note, NOTE_LIMIT)}]" if check.note else ""
         out.append(f"  {_mark(check.state):<4} {check.id:<42} {examined:>11}  {check.title}{extra}{note}")
     if result.findings:
         errors, warnings = len(result.errors), len(result.warnings)
         out.append("")
         out.append(f"findings ({_plural(errors, 'defect')}, {_plural(warnings, 'warning')})")
         for finding in sorted(result.findings, key=lambda f: f.severity != "error"):
-            out.extend("  " + line for line in describe_finding(finding, result, None if verbose else 6))
+            out.extend("  " + line for line in describe_finding(finding, result, redact, None if verbose else 6))
     if result.not_checked:
         out.append("")
         out.append("not checked")
-        out.extend(f"  {escape_control(item)}" for item in result.not_checked)
+        out.extend(f"  {redact.clean(item, NOTE_LIMIT)}" for item in result.not_checked)
     out.append("")
-    out.append(verdict_line(result))
-    return redact("\n".join(out) + "\n")
+    out.append(verdict_line(result, redact))
+    return redact.lines("\n".join(out)) + "\n"
 
 
-def _exchange_dict(exchange: Exchange, result: GateResult) -> dict[str, Any]:
+def _exchange_dict(exchange: Exchange, result: GateResult, redact: Redactor) -> dict[str, Any]:
     return {
         "method": exchange.method,
         "path": exchange.path,
-        "query": exchange.query,
+        "query": redact.clean(exchange.query, MESSAGE_LIMIT),
         "caller": exchange.caller,
         "label": exchange.label,
         "kind": exchange.kind,
         "status": exchange.status,
         "expectedStatus": exchange.expected_status,
-        "reproduce": reproduce_line(result, exchange) if exchange.caller != "unknown" else None,
+        "reproduce": redact.clean(reproduce_line(result, exchange)) if exchange.caller != "unknown" else None,
     }
 
 
-def _finding_dict(finding: Finding, result: GateResult) -> dict[str, Any]:
+def _finding_dict(finding: Finding, result: GateResult, redact: Redactor) -> dict[str, Any]:
     return {
         "check": finding.check,
         "severity": finding.severity,
-        "message": finding.message,
-        "pointer": finding.pointer,
-        "keyword": finding.keyword,
-        "value": finding.value,
+        "message": redact.clean(finding.message, MESSAGE_LIMIT),
+        "pointer": None if finding.pointer is None else redact.clean(finding.pointer, VALUE_LIMIT),
+        "keyword": None if finding.keyword is None else redact.clean(finding.keyword, VALUE_LIMIT),
+        "value": None if finding.value is None else redact.clean(finding.value, VALUE_LIMIT),
         "alsoSeenBy": finding.also_seen_by,
-        "occurrences": [_exchange_dict(e, result) for e in finding.occurrences],
+        "occurrences": [_exchange_dict(e, result, redact) for e in finding.occurrences],
     }
 
 
-def json_report(result: GateResult, redact: Redact) -> str:
+def json_report(result: GateResult, redact: Redactor) -> str:
     exploration = result.exploration
     document = {
         "tool": "rc-licenses-contract gate",
         "version": __version__,
-        "target": result.options.base_url,
-        "serverVersion": result.server_version,
+        "target": display_url(result.options.base_url),
+        "serverVersion": None if result.server_version is None else redact.clean(result.server_version, VERSION_LIMIT),
         "versionSource": result.version_source,
         "profile": result.profile,
         "strict": result.options.strict,
@@ -284,48 +289,54 @@ def json_report(result: GateResult, redact: Redact) -> str:
         },
         "exploration": {
             "stopped": exploration.stopped,
-            "detail": exploration.detail,
+            "detail": redact.clean(exploration.detail, NOTE_LIMIT),
             "generated": exploration.generated,
             "planned": exploration.planned,
             "sent": exploration.sent,
             "replayed": exploration.replayed,
         },
-        "interactions": [vars(item) for item in result.interactions],
-        "checks": [vars(check) for check in result.checks],
-        "findings": [_finding_dict(f, result) for f in result.findings],
+        "interactions": [{**vars(item), "note": redact.clean(item.note, NOTE_LIMIT)} for item in result.interactions],
+        "checks": [{**vars(check), "note": redact.clean(check.note, NOTE_LIMIT)} for check in result.checks],
+        "findings": [_finding_dict(f, result, redact) for f in result.findings],
         "defects": len(result.errors),
         "warnings": len(result.warnings),
-        "notChecked": result.not_checked,
-        "stopReason": result.stop_reason,
-        "incompleteReason": result.incomplete_reason,
+        "notChecked": [redact.clean(item, NOTE_LIMIT) for item in result.not_checked],
+        "stopReason": None if result.stop_reason is None else redact.clean(result.stop_reason, NOTE_LIMIT),
+        "incompleteReason": None
+        if result.incomplete_reason is None
+        else redact.clean(result.incomplete_reason, NOTE_LIMIT),
         "exitCode": result.exit_code,
         "elapsedSeconds": round(result.elapsed, 3),
     }
+    # Every remaining string (notes, titles, keys) cleaned too, then the whole text masked once more.
+    document = redact.deep(document)
     return redact(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
-def junit_report(result: GateResult, redact: Redact) -> str:
+def junit_report(result: GateResult, redact: Redactor) -> str:
     cases = []
     for check in result.checks:
-        name = quoteattr(check.id)
-        title = quoteattr(check.title)
+        name = quoteattr(redact.clean(check.id))
+        title = quoteattr(redact.clean(check.title))
         mine = result.findings_of(check.id)
         body = ""
         if check.state == FAILED:
-            text = "\n\n".join("\n".join(describe_finding(f, result, None)) for f in mine)
-            first = escape_control(next(f.message for f in mine if f.severity == "error"))
+            text = "\n\n".join("\n".join(describe_finding(f, result, redact, None)) for f in mine)
+            first = redact.clean(next(f.message for f in mine if f.severity == "error"), MESSAGE_LIMIT)
             body = f'<failure message={quoteattr(first)} type="{check.id}">{escape(text)}</failure>'
         elif check.state in (SKIPPED, NOT_CHECKED, NOT_APPLICABLE):
-            reason = escape_control(f"{check.state}: {check.note}" if check.note else check.state)
+            reason = redact.clean(f"{check.state}: {check.note}" if check.note else check.state, NOTE_LIMIT)
             body = f"<skipped message={quoteattr(reason)}/>"
         elif check.examined:
             passed = f"passed on {_plural(check.examined, 'answer')}"
             body = f"<system-out>{escape(passed)}</system-out>"
         if any(f.severity == "warning" for f in mine):
-            warnings = "\n".join("\n".join(describe_finding(f, result, None)) for f in mine if f.severity == "warning")
+            warnings = "\n".join(
+                "\n".join(describe_finding(f, result, redact, None)) for f in mine if f.severity == "warning"
+            )
             body += f"<system-out>{escape(warnings)}</system-out>"
         cases.append(f'  <testcase classname="rc-licenses-contract.gate" name={name} title={title}>{body}</testcase>')
-    for item in map(escape_control, result.not_checked):
+    for item in (redact.clean(raw, NOTE_LIMIT) for raw in result.not_checked):
         cases.append(
             f'  <testcase classname="rc-licenses-contract.gate" name={quoteattr("not checked: " + item)}>'
             f'<error message={quoteattr(item)} type="incomplete"/></testcase>'
@@ -345,43 +356,49 @@ def junit_report(result: GateResult, redact: Redact) -> str:
 # --- GitHub Actions ---------------------------------------------------------------------------------
 
 
-def github_annotations(result: GateResult, redact: Redact) -> str:
+def github_annotations(result: GateResult, redact: Redactor) -> str:
     """`::error`/`::warning` workflow commands: the incomplete reason, each defect, each warning."""
     from ..github import command
 
     lines = []
     reason = result.incomplete_reason if result.exit_code == 3 else None
     if reason:
-        lines.append(command("error", redact(f"gate incomplete: {reason}"), title="licenses.info contract gate"))
+        text = f"gate incomplete: {redact.clean(reason, NOTE_LIMIT)}"
+        lines.append(command("error", text, title="licenses.info contract gate"))
     for finding in result.findings:
         kind = "error" if finding.severity == "error" else "warning"
-        text = redact("\n".join(describe_finding(finding, result)))
+        text = "\n".join(describe_finding(finding, result, redact))
         lines.append(command(kind, text, title=f"licenses.info contract: {finding.check}"))
     if result.exploration.cut_short:
-        lines.append(command("warning", redact(exploration_line(result)), title="licenses.info contract gate"))
-    return "".join(line + "\n" for line in lines)
+        lines.append(command("warning", exploration_line(result, redact), title="licenses.info contract gate"))
+    return redact("".join(line + "\n" for line in lines))
 
 
-def github_summary(result: GateResult, redact: Redact, top: int = 10) -> str:
+def github_summary(result: GateResult, redact: Redactor, top: int = 10) -> str:
     """Markdown for $GITHUB_STEP_SUMMARY: the verdict, the table of checks, the top findings."""
     from ..github import cell
 
-    out = [f"## licenses.info contract gate: {cell(redact(verdict_line(result)))}", ""]
-    out.append(cell(redact(f"{result.options.base_url} · profile {result.profile} · {exploration_line(result)}")))
+    out = [f"## licenses.info contract gate: {cell(verdict_line(result, redact))}", ""]
+    target = display_url(result.options.base_url)
+    out.append(cell(redact.clean(f"{target} · profile {result.profile} · {exploration_line(result, redact)}")))
     out += ["", "| | check | answers | defects | note |", "| --- | --- | ---: | ---: | --- |"]
     for check in result.checks:
         out.append(
             f"| {_mark(check.state)} | `{check.id}` | {check.examined or ''} | {check.findings or ''} "
-            f"| {cell(redact(check.note))} |"
+            f"| {cell(redact.clean(check.note, NOTE_LIMIT))} |"
         )
     shown = sorted(result.findings, key=lambda f: (f.severity != "error", -len(f.occurrences)))[:top]
     if shown:
         out += ["", "### Findings", ""]
         for finding in shown:
             first = finding.exchange
-            where = f" at `{cell(finding.pointer or '(root)')}`" if finding.pointer is not None else ""
+            where = (
+                f" at `{cell(redact.clean(finding.pointer, VALUE_LIMIT) or '(root)')}`"
+                if finding.pointer is not None
+                else ""
+            )
             seen = f" — seen on {_plural(len(finding.occurrences), 'request')}" if first else ""
-            out.append(f"- **{finding.check}**{where}: {cell(redact(finding.message))}{seen}")
+            out.append(f"- **{finding.check}**{where}: {cell(redact.clean(finding.message, MESSAGE_LIMIT))}{seen}")
         if len(result.findings) > top:
             out.append(f"- … and {len(result.findings) - top} more in the JSON report")
-    return "\n".join(out) + "\n"
+    return redact("\n".join(out) + "\n")

@@ -29,8 +29,9 @@ WRONG_TOKEN = "rc-gate-wrong-token-0000000000000000"  # the wrong-token caller's
 
 @dataclass(frozen=True)
 class Credentials:
-    user_id: str
-    auth_token: str
+    # repr=False: a traceback, a debugger or pytest's -l never shows the values.
+    user_id: str = field(repr=False)
+    auth_token: str = field(repr=False)
 
     def headers(self) -> dict[str, str]:
         return {"X-User-Id": self.user_id, "X-Auth-Token": self.auth_token}

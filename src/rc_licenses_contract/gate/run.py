@@ -8,12 +8,14 @@ Import direction: run -> st (lazily) -> checks; nothing imports run but the comm
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import orjson
 import requests
 
 from ..jsonio import read_json
@@ -43,6 +45,7 @@ from .result import (
     InteractionOutcome,
     MockTarget,
 )
+from .secrets import display_url
 from .session import BudgetExhausted, DeadlineReached, GateSession, GateStop, RequestRefused
 
 __all__ = ["Credentials", "GateOptions", "GateResult", "MockTarget", "run_gate"]
@@ -196,35 +199,40 @@ class _Run:
     def wait_until_answering(self) -> None:
         """--wait-for: retry with backoff until the workspace answers (CI often starts right after a deploy).
 
-        A plain request, not the session's: the session remembers answers, and a proxy's 503 while the
-        workspace starts must not be remembered.
+        Each attempt uses a fresh, equally bounded session: the run's session remembers answers, and a
+        proxy's 503 while the workspace starts must not be remembered.
         """
         if self.options.wait_for <= 0:
             return
         started = time.monotonic()
         give_up = started + self.options.wait_for
+        probe_path = self.session.uncounted_paths[0]
         delay = 0.2
         while True:
             problem: Exception | None = None
+            attempt = GateSession(
+                (probe_path,),
+                0,
+                give_up,
+                connect_timeout=self.options.connect_timeout,
+                read_timeout=self.options.read_timeout,
+                verify=not self.options.insecure,
+                uncounted_paths=(probe_path,),
+            )
             try:
-                with requests.get(
-                    self.base + VERSION_PROBE,
-                    timeout=(self.options.connect_timeout, self.options.read_timeout),
-                    verify=not self.options.insecure,
-                    allow_redirects=False,
-                    stream=True,
-                ) as answer:
-                    if answer.status_code not in NOT_YET_UP:
+                with attempt:
+                    if attempt.request("GET", self.base + VERSION_PROBE).status_code not in NOT_YET_UP:
                         break
             except requests.exceptions.SSLError:
                 raise  # a certificate does not fix itself by waiting
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            except (requests.exceptions.RequestException, GateStop) as exc:
                 problem = exc
             if time.monotonic() + delay > give_up:
                 self.result.waited = time.monotonic() - started
-                if problem is not None:
-                    raise problem
-                raise GateStop(f"{self.options.base_url} still answers {NOT_YET_UP} after --wait-for")
+                if isinstance(problem, requests.exceptions.RequestException):
+                    raise problem  # named like any transport failure, with the time waited
+                why = str(problem) if problem is not None else f"it still answers {NOT_YET_UP[0]}-{NOT_YET_UP[-1]}"
+                raise GateStop(f"{display_url(self.options.base_url)} did not come up: {why}")
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
         self.result.waited = time.monotonic() - started
@@ -236,13 +244,14 @@ class _Run:
         else:
             response = self.session.request("GET", self.base + VERSION_PROBE, headers=self.options.privileged.headers())
             try:
-                version = response.json().get("version") if response.status_code == 200 else None
-            except (ValueError, AttributeError):
-                version = None
-            if isinstance(version, str) and version[:1].isdigit():
+                info = orjson.loads(response.content) if response.status_code == 200 else None
+            except orjson.JSONDecodeError:  # not JSON, or nested deeper than any version answer is
+                info = None
+            version = info.get("version") if isinstance(info, dict) else None
+            if isinstance(version, str) and re.match(r"[0-9]{1,4}(\.|$)", version):
                 self.result.server_version, self.result.version_source = version, "detected"
-        major = (self.result.server_version or "").split(".")[0]
-        self.result.profile = self.options.profile or ("8" if major.isdigit() and int(major) >= 8 else "default")
+        major = re.match(r"[0-9]{1,4}(?=\.|$)", self.result.server_version or "")
+        self.result.profile = self.options.profile or ("8" if major and int(major.group()) >= 8 else "default")
         self.contract.profile(self.result.profile)  # unknown profile: ContractError, a usage error
         self.ctx = GateContext(
             contract=self.contract,
@@ -274,10 +283,12 @@ class _Run:
                 continue
             try:
                 exchange, response = self.send(item["id"], item["caller"], outcome.query, int(item["status"]))
-            except GateStop as exc:
-                self.stop(str(exc))
+            except (GateStop, requests.exceptions.RequestException) as exc:
+                # The server went away or stopped answering: this and every later interaction is not checked.
+                reason = str(exc) if isinstance(exc, GateStop) else transport_failure(exc, self.options)
+                self.stop(reason)
                 outcome.state = NOT_CHECKED
-                self.result.not_checked.append(f"interaction {item['id']}: {exc}")
+                self.result.not_checked.append(f"interaction {item['id']}: {reason}")
                 continue
             outcome.status = exchange.status
             if item["caller"] in (PRIVILEGED, UNPRIVILEGED) and exchange.status == 401:
@@ -432,6 +443,13 @@ def run_gate(options: GateOptions) -> GateResult:
     # Hypothesis and Schemathesis write working files into the current folder unless told otherwise.
     previous = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = storage.name
+    hypothesis_home: Any = None
+    if options.schemathesis:
+        # Inside pytest, Hypothesis has usually fixed its folder (./.hypothesis) before the variable is read.
+        from hypothesis import configuration
+
+        hypothesis_home = configuration
+        hypothesis_home.set_hypothesis_home_dir(storage.name)
     try:
         try:
             run.wait_until_answering()
@@ -439,14 +457,8 @@ def run_gate(options: GateOptions) -> GateResult:
             run.load_schemathesis()
             run.interactions()
             run.explore()
-        except requests.exceptions.SSLError as exc:
-            run.stop(f"TLS failure talking to {options.base_url}: {_reason(exc)} (--insecure skips verification)")
-        except requests.exceptions.ConnectTimeout:
-            run.stop(f"connecting to {options.base_url} timed out after {options.connect_timeout:g} s")
-        except requests.exceptions.ReadTimeout:
-            run.stop(f"{options.base_url} did not answer within {options.read_timeout:g} s (--read-timeout)")
-        except requests.exceptions.ConnectionError as exc:
-            run.stop(f"cannot reach {options.base_url}: {_reason(exc)}")
+        except requests.exceptions.RequestException as exc:
+            run.stop(transport_failure(exc, options))
         except (GateStop, RequestRefused) as exc:
             run.stop(str(exc))
         if run.result.stop_reason and run.result.waited:
@@ -459,6 +471,8 @@ def run_gate(options: GateOptions) -> GateResult:
         run.rate_limited_answers()
         result = run.finish()
     finally:
+        if hypothesis_home is not None:
+            hypothesis_home.set_hypothesis_home_dir(None)  # back to its default, found again on next use
         if previous is None:
             os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
         else:
@@ -466,6 +480,18 @@ def run_gate(options: GateOptions) -> GateResult:
         storage.cleanup()
     result.elapsed = time.monotonic() - started
     return result
+
+
+def transport_failure(exc: requests.exceptions.RequestException, options: GateOptions) -> str:
+    """One line for a failed request: TLS, connect or read timeout, unreachable (no user info in it)."""
+    base = display_url(options.base_url)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"TLS failure talking to {base}: {_reason(exc)} (--insecure skips verification)"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"connecting to {base} timed out after {options.connect_timeout:g} s"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"{base} did not answer within {options.read_timeout:g} s (--read-timeout)"
+    return f"cannot reach {base}: {_reason(exc)}"
 
 
 def _reason(exc: Exception) -> str:
@@ -478,4 +504,5 @@ def _reason(exc: Exception) -> str:
         return "connection refused"
     if "CERTIFICATE_VERIFY_FAILED" in text:
         return "certificate verify failed"
-    return text.splitlines()[0][:200] if text else type(exc).__name__
+    # No cut here: a cut before the redactor could leave half a secret; the report cuts after masking.
+    return text.splitlines()[0] if text else type(exc).__name__

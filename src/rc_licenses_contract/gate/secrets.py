@@ -1,19 +1,250 @@
-"""Keeping credential values out of every byte the gate writes."""
+"""Keeping secrets out of every byte the gate writes: the one redactor at every door.
+
+The secrets of a run are both credential values of every caller and the user and password of a base URL
+(`https://user:pass@host`). A server may echo them back in any form, and formatters add their own, so
+each secret is masked in every form it can take on the way out:
+
+- raw, and stripped of surrounding whitespace (a variable read from a file keeps its newline);
+- URL-encoded (`%xx` in either case, `+` for a space), JSON-escaped (`\\uXXXX`, `\\"`, `\\/`),
+  Python-repr-escaped (`\\xXX`, `\\uXXXX`, `\\UXXXXXXXX`), XML/HTML-escaped (`&#NN;`, `&#xXX;`, `&amp;`),
+  JSON-pointer-escaped (`~1`, `~0`: a secret used as a key shows up in a pointer), any mix of these
+  character by character, and escaped more than once;
+- base64 at each of the three byte alignments (so inside `Basic dXNlcjpwYXNz`, too), standard and
+  URL-safe alphabets, padded or not;
+- hex of its UTF-8 bytes, upper or lower case.
+
+Masking comes before any cut: `clean` masks, escapes control characters, and only then cuts to length, so
+a secret is never left half-visible by a limit. A text that arrives already cut (by someone else) is
+also cleared of a trailing (or leading) piece of a secret of `MIN_PART` characters or more.
+"""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import logging
 import re
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from ..textsafety import escape_control
 
 MASK = "***"
+MIN_SECRET = 4  # shorter values cannot be masked without masking ordinary words of the report
+MIN_PART = 4  # the shortest leftover piece of a cut secret that is still masked
+ELLIPSIS = "…"
+# Characters XML 1.0 forbids that escape_control leaves alone (it handles controls and surrogates).
+_XML_NONCHARACTERS = re.compile("[\ufffe\uffff]")
+_SHORT_ESCAPES = {"\n": "n", "\r": "r", "\t": "t", "\b": "b", "\f": "f"}
+_XML_NAMED = {"&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos"}
+
+
+def _hex(text: str) -> str:
+    """A case-insensitive pattern for hex digits."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in text)
+
+
+def _char_forms(char: str) -> str:
+    """Every way one character of a secret may be written by an encoder or an escaper."""
+    code = ord(char)
+    utf8 = char.encode("utf-8")
+    slashes = r"\\+"  # escaped once or many times
+    forms = [
+        "".join("%" + _hex(f"{byte:02x}") for byte in utf8),  # URL-encoded
+        "&(?:amp;)*#0*" + str(code) + ";",  # XML decimal reference
+        "&(?:amp;)*#[xX]0*" + _hex(f"{code:x}") + ";",  # XML hex reference
+    ]
+    if code < 0x10000:
+        forms.append(slashes + "u" + _hex(f"{code:04x}"))  # JSON and Python \uXXXX
+    else:
+        high, low = divmod(code - 0x10000, 0x400)
+        forms.append(slashes + "u" + _hex(f"{0xD800 + high:04x}") + slashes + "u" + _hex(f"{0xDC00 + low:04x}"))
+        forms.append(slashes + "U" + _hex(f"{code:08x}"))
+    if code < 0x100:
+        forms.append(slashes + "x" + _hex(f"{code:02x}"))  # Python repr
+    if len(utf8) > 1:
+        forms.append("".join(slashes + "x" + _hex(f"{byte:02x}") for byte in utf8))  # bytes repr
+    if char in _SHORT_ESCAPES:
+        forms.append(slashes + _SHORT_ESCAPES[char])
+    if char in "\"'/\\":
+        forms.append(slashes + re.escape(char))
+    if char in _XML_NAMED:
+        forms.append("&(?:amp;)*" + _XML_NAMED[char] + ";")
+    if char == " ":
+        forms.append(r"\+")
+    if char in "/~":
+        forms.append("~1" if char == "/" else "~0")  # JSON pointer (a secret used as a key)
+    forms.append(re.escape(char))  # last: the escaped forms win where both would match
+    return "(?:" + "|".join(forms) + ")"
+
+
+def _base64_cores(secret: bytes) -> list[str]:
+    """The base64 characters that depend on the secret's bytes alone, at each of the three alignments."""
+    cores = []
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + secret + b"\0\0").decode()
+        first = -(-offset * 8 // 6)  # the first character whose six bits all come from the secret
+        last = (offset + len(secret)) * 8 // 6  # one past the last such character
+        core = encoded[first:last]
+        if len(core) >= MIN_SECRET:
+            cores.append(core)
+    return cores
+
+
+def _forms(secret: str) -> list[str]:
+    """Patterns for one secret, longest-first friendly: per-character mixes, base64 and hex."""
+    patterns = ["".join(_char_forms(c) for c in secret)]
+    raw = secret.encode("utf-8")
+    for core in _base64_cores(raw):
+        patterns.append(re.escape(core))
+        urlsafe = core.replace("+", "-").replace("/", "_")
+        if urlsafe != core:
+            patterns.append(re.escape(urlsafe))
+    patterns.append(_hex(raw.hex()))
+    return patterns
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The user and password of a URL's user info, as written and decoded."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        match = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://([^@/?#]*)@", url.strip())
+        if not match:
+            return []
+        user, _, password = match.group(1).partition(":")
+    else:
+        if "@" not in parts.netloc:
+            return []
+        user, _, password = parts.netloc.rpartition("@")[0].partition(":")
+    return [value for part in (user, password) for value in (part, unquote(part)) if value]
+
+
+def display_url(url: str) -> str:
+    """The URL with any user info replaced by the mask: safe to print."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return re.sub(r"(://)[^@/?#]*@", r"\1" + MASK + "@", url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=MASK + "@" + parts.netloc.rpartition("@")[2]))
 
 
 class Redactor:
-    """Replaces every known secret value in text; the last pass before anything is written."""
+    """Masks every known secret in every encoding; the last pass before anything is written."""
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
-        values = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(v) for v in values)) if values else None
+        values: set[str] = set()
+        for secret in secrets:
+            if not secret:
+                continue
+            for value in (secret, secret.strip()):
+                if len(value) >= MIN_SECRET:
+                    values.add(value)
+        self.secrets = sorted(values, key=len, reverse=True)
+        self._longest = len(self.secrets[0]) if self.secrets else 0
+        patterns = [form for value in self.secrets for form in _forms(value)]
+        self._pattern = re.compile("|".join(patterns)) if patterns else None
+        # Pieces of a secret that a cut made elsewhere left at the end (or start) of a text.
+        heads = {v[:n] for v in self.secrets for n in range(MIN_PART, len(v))}
+        tails = {v[-n:] for v in self.secrets for n in range(MIN_PART, len(v))}
+        self._cut_head = (
+            re.compile("(?:" + "|".join(map(re.escape, sorted(heads, key=len, reverse=True))) + ")(?=…|\\.\\.\\.|$)")
+            if heads
+            else None
+        )
+        self._cut_tail = (
+            re.compile("^(?:…|\\.\\.\\.)?(?:" + "|".join(map(re.escape, sorted(tails, key=len, reverse=True))) + ")")
+            if tails
+            else None
+        )
+
+    @classmethod
+    def for_run(cls, base_url: str | None, *values: str | None) -> Redactor:
+        """The redactor for a run: credential values, and the user and password of the base URL."""
+        return cls([*values, *url_secrets(base_url)])
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
 
     def __call__(self, text: str) -> str:
-        return self._pattern.sub(MASK, text) if self._pattern else text
+        if self._pattern is None:
+            return text
+        text = self._pattern.sub(MASK, text)
+        if self._cut_head is not None and self._cut_tail is not None:
+            text = self._cut_tail.sub(MASK, self._cut_head.sub(MASK, text))
+        return text
+
+    def clean(self, value: Any, limit: int | None = None) -> str:
+        """One value for a report or a terminal: masked, control characters escaped, then cut to `limit`."""
+        text = value if isinstance(value, str) else str(value)
+        if limit is not None:
+            # Only the head can be shown: mask a generous head, not megabytes. A secret reaching past this
+            # point starts far beyond `limit` (no encoding spends 64 characters on one), so the cut below
+            # removes any piece of it.
+            text = text[: 2 * limit + 64 * self._longest + 1024]
+        text = escape_control(self(text))
+        text = _XML_NONCHARACTERS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        if limit is not None and len(text) > limit:
+            text = text[: limit - 1] + ELLIPSIS
+        return text
+
+    def lines(self, text: str) -> str:
+        """A text of our own making, each line cleaned; our line breaks stay line breaks."""
+        return "\n".join(self.clean(line) for line in text.split("\n"))
+
+    def deep(self, value: Any, limit: int | None = None) -> Any:
+        """Every string (keys included) in a JSON-like structure, cleaned."""
+        if isinstance(value, str):
+            return self.clean(value, limit)
+        if isinstance(value, dict):
+            return {self.clean(str(k)): self.deep(v, limit) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.deep(item, limit) for item in value]
+        return value
+
+
+@contextlib.contextmanager
+def redacting_logs(redact: Redactor) -> Iterator[None]:
+    """Every log record created meanwhile, by any library, carries masked, escaped text only; so does every
+    warning shown."""
+    previous = logging.getLogRecordFactory()
+    previous_show = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        previous_show(redact.lines(str(message)), category, filename, lineno, file, line)
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a library's broken format string must not end the run
+            message = str(record.msg)
+        record.msg, record.args = redact.lines(message), None
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.exc_text = redact.lines(f"{type(error).__name__}: {error}")
+            record.exc_info = None  # no traceback: its frames' locals and lines are not ours to print
+        if record.stack_info:
+            record.stack_info = redact.lines(record.stack_info)
+        return record
+
+    logging.setLogRecordFactory(factory)
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        logging.setLogRecordFactory(previous)
+        warnings.showwarning = previous_show

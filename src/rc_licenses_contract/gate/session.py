@@ -6,19 +6,60 @@ Every request, including the probes Schemathesis sends itself, goes through `Gat
 - paced: never more than the server's X-RateLimit-Remaining allows before X-RateLimit-Reset, and at
   most --rate-limit if one is set;
 - a 429 is waited out (until X-RateLimit-Reset, in epoch milliseconds, or Retry-After) and retried;
-- connect and read timeouts, TLS verification, and a cap on the response size.
+- connect and read timeouts, TLS verification, and a cap on the response size;
+- a wall-clock bound per request (connect + read timeout) and for the whole run (--timeout): a server
+  that trickles one byte a second cannot keep a request open past it, because a watchdog shuts the
+  request's socket down when the bound passes;
+- redirects are never followed; whatever the server sends in headers is parsed strictly (ASCII digits
+  of bounded length), never trusted to crash or stall the run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
+import ipaddress
+import re
+import socket
+import threading
 import time
+import weakref
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+
+from .secrets import display_url
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
+MAX_WAIT_DIGITS = 15  # epoch milliseconds have 13; anything longer is garbage, not a number to convert
+_WHOLE_NUMBER = re.compile(rf"[ \t]*(-?[0-9]{{1,{MAX_WAIT_DIGITS}}})[ \t]*")
+
+
+def header_int(value: str | None) -> int | None:
+    """A header's whole number: ASCII digits only, bounded in length; anything else is None."""
+    match = _WHOLE_NUMBER.fullmatch(value) if value is not None else None
+    return int(match.group(1)) if match else None
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as RFC 9110 allows it: delay-seconds or an HTTP-date (IMF-fixdate, RFC 850, asctime)."""
+    if value is None:
+        return None
+    seconds = header_int(value)
+    if seconds is not None:
+        return float(seconds) if seconds >= 0 else None
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # asctime carries no zone: HTTP dates are UTC
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 class GateStop(Exception):
@@ -35,6 +76,117 @@ class DeadlineReached(GateStop):
 
 class RequestRefused(Exception):
     """A request the gate never sends (not GET, or not a documented path)."""
+
+
+def _resolve_within(host: str, port: int, seconds: Any) -> str:
+    """The first address of `host`, looked up in a helper thread: a resolver that hangs cannot hold the run
+    past its bound (getaddrinfo itself takes no timeout)."""
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+        return host  # already an address
+    except ValueError:
+        pass
+    found: list[Any] = []
+
+    def lookup() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0])
+        except OSError as exc:
+            found.append(exc)
+
+    worker = threading.Thread(target=lookup, name="rc-gate-dns", daemon=True)
+    worker.start()
+    worker.join(seconds if isinstance(seconds, int | float) else None)
+    if not found:
+        raise TimeoutError(f"looking up {host} took longer than {seconds} s")
+    if isinstance(found[0], OSError):
+        raise found[0]
+    return str(found[0])
+
+
+class _BoundedResolution:
+    """Connections whose name lookup is bounded by the connect timeout, like the connection itself."""
+
+    _dns_host: str
+    port: int
+    timeout: Any
+
+    def _new_conn(self) -> socket.socket:
+        original = self._dns_host
+        try:
+            self._dns_host = _resolve_within(original, self.port, self.timeout)
+        except TimeoutError as exc:
+            raise urllib3.exceptions.ConnectTimeoutError(self, str(exc)) from None
+        except socket.gaierror as exc:
+            raise urllib3.exceptions.NameResolutionError(original, self, exc) from None  # type: ignore[arg-type]
+        try:
+            sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+            return sock
+        finally:
+            self._dns_host = original  # TLS checks the certificate against the name, not the address
+
+
+class _TrackingAdapter(HTTPAdapter):
+    """An adapter whose connections register themselves once connected, so a watchdog can shut them down."""
+
+    def __init__(self, connections: weakref.WeakSet[Any]) -> None:
+        self._connections = connections
+        super().__init__(max_retries=0)
+
+    def _pools(self) -> dict[str, Any]:
+        register = self._connections.add
+
+        class Connection(_BoundedResolution, urllib3.connection.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                register(self)
+
+        class SecureConnection(_BoundedResolution, urllib3.connection.HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                register(self)
+
+        class Pool(urllib3.HTTPConnectionPool):
+            ConnectionCls = Connection
+
+        class SecurePool(urllib3.HTTPSConnectionPool):
+            ConnectionCls = SecureConnection
+
+        return {"http": Pool, "https": SecurePool}
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._pools()
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        manager.pool_classes_by_scheme = self._pools()
+        return manager
+
+
+class _Watchdog:
+    """Shuts the session's sockets down at a wall-clock instant: a blocked read then ends at once."""
+
+    def __init__(self, connections: weakref.WeakSet[Any], seconds: float) -> None:
+        self.fired = False
+        self._connections = connections
+        self._timer = threading.Timer(max(0.0, seconds), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        self.fired = True
+        for connection in list(self._connections):
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):  # already closed
+                    sock.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass
@@ -82,6 +234,10 @@ class GateSession(requests.Session):
         self.stopped: GateStop | None = None  # kept: Schemathesis may swallow what its probes raise
         self.sleep = time.sleep
         self.headers["User-Agent"] = "rc-licenses-contract-gate"
+        self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
+        adapter = _TrackingAdapter(self._connections)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
 
     def time_left(self) -> float:
         return self.deadline - time.monotonic()
@@ -97,8 +253,8 @@ class GateSession(requests.Session):
         method = method.decode() if isinstance(method, bytes) else method
         url = url.decode() if isinstance(url, bytes) else url
         if method.upper() != "GET" or urlsplit(url).path not in self.allowed_paths:
-            raise RequestRefused(f"the gate only sends GET to {', '.join(self.allowed_paths)}, not {method} {url}")
-        kwargs.setdefault("timeout", (self.connect_timeout, self.read_timeout))
+            shown = f"{method} {display_url(url)}"
+            raise RequestRefused(f"the gate only sends GET to {', '.join(self.allowed_paths)}, not {shown}")
         kwargs["allow_redirects"] = False
         kwargs["stream"] = True
         # Set per request: a REQUESTS_CA_BUNDLE in the environment would otherwise override Session.verify,
@@ -116,8 +272,7 @@ class GateSession(requests.Session):
                 raise BudgetExhausted(f"request budget of {self.max_requests} used up (--max-requests)")
             self.sent += counted
             self.pace.last_sent = time.monotonic()
-            response = super().request(method, url, *args, **kwargs)
-            self._read_bounded(response)
+            response = self._bounded_request(method, url, *args, **kwargs)
             self._learn_limits(response)
             if response.status_code != 429:
                 self.replay[key] = response
@@ -132,6 +287,39 @@ class GateSession(requests.Session):
                     else "rate limited (429) without X-RateLimit-Reset or Retry-After to say when to retry"
                 )
             self.sleep(wait)
+
+    def _bounded_request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        """One request, read in full, within its own time bound and the run's: never past either."""
+        left = self.time_left()
+        # Per request, not per byte: the watchdog ends the request once connect + read time has passed.
+        per_request = self.connect_timeout + self.read_timeout
+        bound = min(per_request, left)
+        kwargs["timeout"] = (min(self.connect_timeout, bound), min(self.read_timeout, bound))
+        watchdog = _Watchdog(self._connections, bound)
+        try:
+            with watchdog:
+                response = super().request(method, url, *args, **kwargs)
+                self._read_bounded(response)
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+            if not (watchdog.fired or self.time_left() <= 0):
+                raise  # the caller says what failed: refused, DNS, TLS, timed out
+            watchdog.fired = True  # a socket timeout cut at the same bound: the same verdict
+            response = None
+        except requests.exceptions.ContentDecodingError as exc:
+            raise GateStop(f"the answer to GET {urlsplit(url).path} could not be decoded: {_cause(exc)}") from None
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
+            if not watchdog.fired:
+                raise GateStop(f"GET {urlsplit(url).path} failed: {_cause(exc)}") from None
+            response = None
+        if watchdog.fired:
+            if bound >= left:
+                raise DeadlineReached(f"--timeout reached while GET {urlsplit(url).path} was still answering")
+            raise GateStop(
+                f"GET {urlsplit(url).path} did not finish answering within {per_request:g} s "
+                "(--connect-timeout + --read-timeout)"
+            )
+        assert response is not None
+        return response
 
     def _replay_key(self, url: str, kwargs: dict[str, Any]) -> tuple[str, ...]:
         prepared = requests.Request("GET", url, params=kwargs.get("params")).prepare()
@@ -154,12 +342,12 @@ class GateSession(requests.Session):
         response._content_consumed = True
 
     def _learn_limits(self, response: requests.Response) -> None:
-        remaining = response.headers.get("X-RateLimit-Remaining")
-        reset = response.headers.get("X-RateLimit-Reset")
-        if remaining is not None and remaining.strip().lstrip("-").isdigit():
-            self.pace.remaining = int(remaining)
-        if reset is not None and reset.strip().isdigit():
-            self.pace.reset_at = int(reset) / 1000.0  # epoch milliseconds
+        remaining = header_int(response.headers.get("X-RateLimit-Remaining"))
+        reset = header_int(response.headers.get("X-RateLimit-Reset"))
+        if remaining is not None:
+            self.pace.remaining = remaining
+        if reset is not None and reset >= 0:
+            self.pace.reset_at = reset / 1000.0  # epoch milliseconds
 
     def _wait_for_turn(self) -> None:
         now = time.monotonic()
@@ -177,10 +365,16 @@ class GateSession(requests.Session):
             raise DeadlineReached("--timeout reached")
 
     def _wait_after_429(self, response: requests.Response) -> float | None:
-        reset = response.headers.get("X-RateLimit-Reset")
-        if reset and reset.strip().isdigit():
-            return max(0.0, int(reset) / 1000.0 - time.time()) + 0.05
-        retry_after = response.headers.get("Retry-After")
-        if retry_after and retry_after.strip().isdigit():
-            return float(retry_after)
-        return None
+        reset = header_int(response.headers.get("X-RateLimit-Reset"))
+        if reset is not None and reset >= 0:
+            return max(0.0, reset / 1000.0 - time.time()) + 0.05
+        return retry_after_seconds(response.headers.get("Retry-After"))
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost reason of a transport error, one line."""
+    while exc.__context__ is not None and not str(exc):
+        exc = exc.__context__
+    text = str(exc.args[0] if exc.args else exc)
+    inner = re.findall(r"\(([^()]*)\)", text)
+    return (inner[-1] if inner else text).splitlines()[0] if text else type(exc).__name__

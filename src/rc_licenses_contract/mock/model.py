@@ -70,24 +70,40 @@ def load_scenarios(contract: Contract) -> dict[str, Scenario]:
 
 
 def load_users(path: Path) -> dict[tuple[str, str], User]:
-    """Users keyed by (X-User-Id, X-Auth-Token)."""
+    """Users keyed by (X-User-Id, X-Auth-Token). Every field is checked: a missing or mistyped one is an
+    error naming it, never a user whose token is the text "None"."""
     data = read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("users"), list):
+        raise ContractError(f"{path}::/users", 'expected {"users": [ ... ]}, a list of users')
     users: dict[tuple[str, str], User] = {}
-    for index, entry in enumerate(data.get("users", []) if isinstance(data, dict) else []):
-        try:
-            user = User(
-                name=str(entry["name"]),
-                user_id=str(entry["userId"]),
-                auth_token=str(entry["authToken"]),
-                permissions=frozenset(entry.get("permissions", [])),
-                description=str(entry.get("description", "")),
-            )
-        except (KeyError, TypeError):
-            raise ContractError(f"{path}::/users/{index}", "a user needs name, userId and authToken") from None
+    for index, entry in enumerate(data["users"]):
+        where = f"{path}::/users/{index}"
+        if not isinstance(entry, dict):
+            raise ContractError(where, "a user is an object with name, userId and authToken")
+        for key in ("name", "userId", "authToken"):
+            value = entry.get(key)
+            if not isinstance(value, str) or not value.strip():
+                found = "missing" if key not in entry else "empty" if isinstance(value, str) else _json_type(value)
+                raise ContractError(f"{where}/{key}", f"{key} must be a non-empty string, not {found}")
+        permissions = entry.get("permissions", [])
+        if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
+            raise ContractError(f"{where}/permissions", "permissions must be a list of strings")
+        description = entry.get("description", "")
+        if not isinstance(description, str):
+            raise ContractError(f"{where}/description", "description must be a string")
+        user = User(entry["name"], entry["userId"], entry["authToken"], frozenset(permissions), description)
+        if (user.user_id, user.auth_token) in users:
+            raise ContractError(where, "the same userId and authToken as an earlier user")
         users[(user.user_id, user.auth_token)] = user
     if not users:
         raise ContractError(str(path), "no users")
     return users
+
+
+def _json_type(value: Any) -> str:
+    """A value's type as JSON names it (null, boolean, number, ...)."""
+    names = {type(None): "null", bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}
+    return names.get(type(value), "string")
 
 
 def parse_time(value: str) -> datetime:
