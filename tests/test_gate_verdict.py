@@ -431,3 +431,29 @@ def test_text_a_server_sends_is_inert_in_every_report() -> None:
     assert 'value: "\\u001b[32mPASSED\\u0000\\u202e"' in text  # JSON escapes, and the escaper's for the rest
     suite = ET.fromstring(junit_report(result, NO_SECRETS)).find("testsuite")  # parses: no raw controls
     assert suite is not None and int(suite.get("failures") or 0) >= 1
+
+
+@pytest.mark.parametrize(("rate_limit", "sampled"), [(None, 5), ((10, 60.0), 1)])
+def test_invalid_queries_sampled_anonymously_spare_a_rate_limited_window(
+    rate_limit: tuple[int, float] | None, sampled: int
+) -> None:
+    """When 401s carry no X-RateLimit-* (Rocket.Chat never counts them), five invalid queries are also
+    asked anonymously; a server whose 401s are counted (this mock, limiter on) gets one, sparing its window."""
+    from starlette.types import Receive, Scope, Send
+
+    from rc_licenses_contract.mock.app import create_app
+
+    inner = create_app(MockConfig(root=REPO, rate_limit=rate_limit))
+    anonymous_queries: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers") or [])
+        anonymous = b"x-auth-token" not in headers and b"x-user-id" not in headers
+        if scope["type"] == "http" and anonymous and scope["query_string"] and scope["path"].endswith(".info"):
+            anonymous_queries.append(scope["query_string"].decode())
+        await inner(scope, receive, send)
+
+    with running_mock(app=app) as base:
+        result = gate(base, max_requests=200, examples=40)
+    assert result.exit_code == 0 and result.exploration.stopped == "finished"
+    assert len(anonymous_queries) == 1 + sampled, anonymous_queries  # the interaction contract's own, + samples

@@ -52,9 +52,10 @@ __all__ = ["Credentials", "GateOptions", "GateResult", "MockTarget", "run_gate"]
 
 VERSION_PROBE = "/api/info"
 NOT_YET_UP = (502, 503, 504)  # what a proxy answers while the workspace behind it starts
-# Invalid queries are also sent anonymously (401 must come first), but only this many: authentication
-# does not look at the query, so a sample shows the order as well as all of them would.
-ANONYMOUS_NEGATIVE_SAMPLE = 1
+# Invalid queries are also sent anonymously (401 must come first), but only a sample: authentication does
+# not look at the query, so a few show the order as well as all of them would. Rocket.Chat never rate
+# limits a 401 (it carries no X-RateLimit-*); a server that does gets one, to spare its window.
+ANONYMOUS_NEGATIVE_SAMPLE, ANONYMOUS_NEGATIVE_SAMPLE_LIMITED = 5, 1
 # Schemathesis' ignored_auth asks without credentials, then with each credential header alone and wrong.
 AUTH_PROBE_REQUESTS = 3
 
@@ -361,13 +362,13 @@ class _Run:
         callers = [c for c in (PRIVILEGED, UNPRIVILEGED) if self.caller_headers(c) is not None]
         plan: list[tuple[str, str, str, int]] = []
         seen = set(self.made)
-        anonymous = 0
+        anonymous, sample = 0, self.anonymous_sample()
         for query in [unambiguous(q) for q in positives + negatives]:
             if query_is_valid(query):
                 wanted = [(POSITIVE, caller, query, 200) for caller in callers]
             else:  # invalid: 400 for a caller who is let in, and 401 first for one who is not
                 wanted = [(NEGATIVE_QUERY, PRIVILEGED, query, 400)]
-                if anonymous < ANONYMOUS_NEGATIVE_SAMPLE and ("anonymous", query) not in seen:
+                if anonymous < sample and ("anonymous", query) not in seen:
                     wanted.append((NEGATIVE_QUERY, "anonymous", query, 401))
                     anonymous += 1
             for kind, caller, text, expected in wanted:
@@ -378,6 +379,10 @@ class _Run:
         for kind, *_ in plan:
             exploration.planned[kind] = exploration.planned.get(kind, 0) + 1
         return plan
+
+    def anonymous_sample(self) -> int:
+        limited = any(e.caller == "anonymous" and "x-ratelimit-remaining" in e.headers for e, _ in self.exchanges)
+        return ANONYMOUS_NEGATIVE_SAMPLE_LIMITED if limited else ANONYMOUS_NEGATIVE_SAMPLE
 
     def rate_limited_answers(self) -> None:
         """A 429 is never a violation by itself, but its own body and headers must keep the contract."""
