@@ -233,7 +233,10 @@ def text_report(result: GateResult, redact: Redactor, verbose: bool = False) -> 
         out.append("")
         out.append(f"findings ({_plural(errors, 'defect')}, {_plural(warnings, 'warning')})")
         for finding in sorted(result.findings, key=lambda f: f.severity != "error"):
-            out.extend("  " + line for line in describe_finding(finding, result, redact, None if verbose else 6))
+            out.extend(
+                "  " + line
+                for line in describe_finding(finding, result, redact, None if verbose else SHOWN_OCCURRENCES)
+            )
     if result.not_checked:
         out.append("")
         out.append("not checked")
