@@ -5,14 +5,15 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 SOURCES := src tests bench
 
-.PHONY: demo test lint install install-test clean
+.PHONY: demo test lint install install-test dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
+# The demo runs the gate against the mock: both extras.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e .
+	$(PIP) install --quiet -e '.[all]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
@@ -50,6 +51,12 @@ lint: install-test
 		$(NODE_BIN)/redocly lint $(VENV)/licenses-info.bundle.yaml --config tooling/redocly-bundle.yaml && \
 		$(NODE_BIN)/spectral lint --fail-severity warn -r .spectral.yaml openapi.yaml $(VENV)/licenses-info.bundle.yaml; \
 	else echo "npm tooling not installed: Redocly and Spectral skipped"; fi
+
+## dist: the sdist and the wheel built from it, checked as PyPI will (the release workflow does the same)
+dist: install-test
+	rm -rf dist
+	$(BIN)/python -m build
+	$(BIN)/python -m twine check --strict dist/*
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .schemathesis build dist src/*.egg-info \

@@ -112,3 +112,18 @@ def contract_copy(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "schemas", target / "schemas")
     shutil.copytree(REPO / "contracts", target / "contracts")
     return target
+
+
+def fresh_clone(target: Path) -> Path:
+    """What a fresh clone of this checkout holds: tracked files (and new, not ignored ones), nothing built."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True, check=False
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout: cannot tell a fresh clone's files")
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        source = REPO / name
+        if source.is_file() and not name.startswith("tooling/node_modules/"):
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from rc_licenses_contract.cases import case_payload, load_cases
 from rc_licenses_contract.loader import Contract, iter_refs
 from rc_licenses_contract.validation import validate
 
-from .conftest import REPO, RunCli
+from .conftest import RunCli
 
 
 @pytest.fixture(scope="module")
@@ -84,49 +82,6 @@ def test_cases_give_the_same_results_against_the_bundle(
         assert pointers == sorted({f.pointer.replace("~1", "/").replace("~0", "~") for f in ours.errors}), case.location
         compared += 1
     assert compared > 100
-
-
-def test_the_wheel_ships_the_contract_and_works_without_a_checkout(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(REPO)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    [wheel] = list((tmp_path / "dist").glob("*.whl"))
-    names = zipfile.ZipFile(wheel).namelist()
-    for expected in (
-        "openapi.yaml",
-        "licenses-info.openapi.yaml",
-        "licenses-info.dereferenced.json",
-        "schemas/license-info.json",
-        "contracts/examples/seed-trial-6x.json",
-    ):
-        assert f"rc_licenses_contract/data/{expected}" in names
-    unpacked = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(unpacked)
-    body = json.loads((REPO / "contracts" / "examples" / "seed-trial-6x.json").read_text())["value"]
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    (elsewhere / "body.json").write_text(json.dumps(body))
-    env = {**os.environ, "PYTHONPATH": str(unpacked)}
-    env.pop("RC_LICENSES_CONTRACT_ROOT", None)
-    code = (
-        "import rc_licenses_contract, sys\n"
-        "from rc_licenses_contract.cli import main\n"
-        "from rc_licenses_contract.loader import default_root\n"
-        "print(rc_licenses_contract.__file__)\nprint(default_root())\n"
-        "sys.exit(main(['validate', 'body.json']) or main(['lint']))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    module_file, root = done.stdout.splitlines()[:2]
-    assert module_file.startswith(str(unpacked)) and root == str(unpacked / "rc_licenses_contract" / "data")
-    assert "passed: 1 records, 1 valid" in done.stdout
 
 
 def test_bundle_command_errors(run_cli: RunCli, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -15,6 +16,8 @@ from typing import Any
 import pytest
 
 from rc_licenses_contract.loader import Contract
+from rc_licenses_contract.mock.app import MockConfig
+from rc_licenses_contract.mock.runner import running_mock
 
 from .conftest import REPO
 
@@ -146,3 +149,60 @@ def test_redocly_and_spectral_report_nothing(tmp_path: Path, target: str) -> Non
     assert spectral.returncode == 0 and "No results with a severity of 'warn' or higher" in spectral.stdout, (
         spectral.stdout + spectral.stderr
     )
+
+
+def test_openapi_python_client_compiles_and_its_client_talks_to_the_mock(tmp_path: Path) -> None:
+    bundle = _bundle(tmp_path)
+    package = tmp_path / "licenses_client"
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "openapi-python-client"),
+            "generate",
+            "--path",
+            str(bundle),
+            "--meta",
+            "none",
+            "--output-path",
+            str(package),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for source in package.rglob("*.py"):  # every module compiles (an untyped optional `const: false` did not)
+        compile(source.read_text(), str(source), "exec")
+    script = """
+import sys
+from licenses_client import AuthenticatedClient
+from licenses_client.api.licenses.licensesget_info import sync_detailed
+from licenses_client.models import LicensesInfoResponse, UnauthorizedError
+
+def client(user, token):
+    return AuthenticatedClient(
+        base_url=sys.argv[1], token=token, prefix="", auth_header_name="X-Auth-Token", headers={"X-User-Id": user}
+    )
+
+answer = sync_detailed(client=client("rc-demo-admin", "demo-admin-token"), load_values=True)
+assert answer.status_code == 200 and isinstance(answer.parsed, LicensesInfoResponse), answer
+assert answer.parsed.success is True and answer.parsed.license_.trial is not None
+answer = sync_detailed(client=client("rc-demo-admin", "not-the-token"))
+assert answer.status_code == 401 and isinstance(answer.parsed, UnauthorizedError), answer
+assert answer.parsed.success is False
+print("talked")
+"""
+    with running_mock(MockConfig(root=REPO)) as base:
+        talked = subprocess.run(
+            [sys.executable, "-c", script, base],
+            cwd=tmp_path,
+            env={**env, "PYTHONPATH": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    assert talked.returncode == 0 and "talked" in talked.stdout, talked.stdout + talked.stderr

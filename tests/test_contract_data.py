@@ -39,7 +39,7 @@ def test_schema_file_is_a_named_type(path: Path) -> None:
     schema = json.loads(path.read_text())
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"].endswith(f"/schemas/{path.name}"), "the $id mirrors the repository layout"
+    assert schema.get("$id", path.name) == path.name, "identified by its file: relative refs resolve offline"
     assert re.fullmatch(r"[A-Z][A-Za-z0-9]+", schema["title"]), "titles are type names"
     assert len(schema["description"]) > 20
     assert isinstance(schema["required"], list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,10 @@ def test_lint_names_the_broken_data(contract_copy: Path, what: str, file: str, e
     path.write_text(json.dumps(data), encoding="utf-8")
     result = lint(contract_copy)
     assert not result.ok, what
-    assert any(expected in str(problem) for problem in result.problems), [str(p) for p in result.problems]
+    # every problem names the line and column of its node; the expectation leaves them out
+    located = [str(problem) for problem in result.problems if re.search(r"\.json:\d+:\d+(::/|: )", str(problem))]
+    unlocated = [re.sub(r"(\.json):\d+:\d+(?=::/|: )", r"\1", text) for text in located]
+    assert any(expected in text for text in unlocated), [str(p) for p in result.problems]
 
 
 def test_every_data_file_has_a_schema() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -15,7 +16,7 @@ import yaml
 from rc_licenses_contract.mock.app import MockConfig
 from rc_licenses_contract.mock.runner import running_mock
 
-from .conftest import REPO, cli_env
+from .conftest import REPO, cli_env, fresh_clone
 
 ADMIN_ENV = {
     "ROCKETCHAT_AUTH_TOKEN": "demo-admin-token",
@@ -62,6 +63,16 @@ def test_pytest_plugin_reports_violations_as_failures(tmp_path: Path) -> None:
     assert "demo-admin-token" not in done.stdout
 
 
+def test_pytest_plugin_reads_its_ini_keys(tmp_path: Path) -> None:
+    with running_mock(MockConfig(root=REPO, fault="wrong-type")) as base:
+        (tmp_path / "pytest.ini").write_text(f"[pytest]\nrc_base_url = {base}\nrc_max_requests = 12\n")
+        done = _pytest(tmp_path, env=cli_env(**ADMIN_ENV))
+        assert done.returncode == 1 and "FAILED rc-licenses-contract::schema" in done.stdout, done.stdout[-2000:]
+        (tmp_path / "pytest.ini").write_text(f"[pytest]\nrc_base_url = {base}\nrc_max_requests = lots\n")
+        done = _pytest(tmp_path, env=cli_env(**ADMIN_ENV))
+    assert done.returncode == 4 and "ini key rc_max_requests: 'lots' is not a whole number" in done.stderr
+
+
 def test_pytest_plugin_needs_credentials(tmp_path: Path) -> None:
     done = _pytest(tmp_path, "--rc-base-url", "http://127.0.0.1:9", env=cli_env())
     assert done.returncode == 4 and "ROCKETCHAT_AUTH_TOKEN" in done.stderr
@@ -80,7 +91,12 @@ def test_pre_commit_hooks_run_as_declared(tmp_path: Path) -> None:
         assert hook["language"] == "python"
         entry = hook["entry"].split()
         entry[0] = str(bin_dir / entry[0])
-        files = [name for name in ("good.json", "drift.json") if __import__("re").search(hook["files"], name)]
+        files = [
+            name
+            for name in ("good.json", "drift.json", "README.md", "notes.txt")
+            if re.search(hook["files"], name) and not re.search(hook["exclude"], name)
+        ]
+        assert files == ["good.json", "drift.json"]
         done = subprocess.run(
             [*entry, *files], cwd=tmp_path, env=cli_env(), capture_output=True, text=True, check=False
         )
@@ -95,6 +111,10 @@ def test_github_actions_example_runs_against_the_mock(tmp_path: Path) -> None:
     assert all(value.startswith("${{ secrets.") for key, value in gate_step["env"].items() if "TOKEN" in key)
     published = [step for step in steps if "artifact" in step.get("uses", "") or "junit" in step.get("uses", "")]
     assert published and all(step.get("if") == "always()" for step in published)
+    from rc_licenses_contract import __version__
+
+    install = next(step["run"] for step in steps if "pip install" in step.get("run", ""))
+    assert f'"rc-licenses-contract[gate]=={__version__}"' in install, "pinned to this version, with the gate extra"
     bin_dir = str(Path(sys.executable).parent)
     with running_mock(MockConfig(root=REPO)) as base:
         env = cli_env(ROCKETCHAT_URL=base, PATH=bin_dir + os.pathsep + os.environ["PATH"], **ADMIN_ENV)
@@ -117,3 +137,103 @@ def test_every_command_has_help_with_examples(command: str) -> None:
         env=cli_env(),
     )
     assert done.returncode == 0 and "example" in done.stdout
+
+
+def _git(*args: str, cwd: Path) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _readme_pre_commit_config() -> str:
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## pre-commit\n") :]
+    return section[section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)]
+
+
+@pytest.mark.slow
+def test_pre_commit_hooks_in_a_scratch_repository(tmp_path: Path) -> None:
+    """try-repo with the manifest's defaults, then the README's configuration as written."""
+    from rc_licenses_contract import __version__
+
+    kit = fresh_clone(tmp_path / "kit")  # this checkout, committed and tagged as a release is
+    _git("init", "-q", cwd=kit)
+    _git("add", "-A", cwd=kit)
+    _git("commit", "-q", "-m", "release", cwd=kit)
+    _git("tag", f"v{__version__}", cwd=kit)
+
+    body = json.loads((REPO / "contracts" / "examples" / "enterprise-8x.json").read_text())["value"]
+    project = tmp_path / "project"
+    (project / "captures").mkdir(parents=True)
+    (project / "captures" / "good.json").write_text(json.dumps(body))
+    (project / "captures" / "dump.jsonl").write_text(json.dumps(body) + "\n" + json.dumps(body) + "\n")
+    (project / "captures" / "README.md").write_text("# Captures\n\nBodies of licenses.info, one per file.\n")
+    (project / "captures" / "notes.txt").write_text("taken from staging on Monday\n")
+    (project / "package.json").write_text('{"name": "their-app", "private": true}\n')
+    _git("init", "-q", cwd=project)
+    _git("add", "-A", cwd=project)
+    env = cli_env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), PRE_COMMIT_COLOR="never")
+    pre_commit = str(Path(sys.executable).parent / "pre-commit")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [pre_commit, *args], cwd=project, env=env, capture_output=True, text=True, check=False, timeout=300
+        )
+
+    # The README's block, pointed at the tagged checkout instead of the public URL.
+    config = re.sub(r"(?m)^(\s*- repo: )\S+.*$", rf"\g<1>{kit}", _readme_pre_commit_config())
+    assert f"rev: v{__version__}" in config, "the README names the release tag of this version"
+    (project / ".pre-commit-config.yaml").write_text(config)
+    done = run("run", "--all-files")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"validate captured Rocket\.Chat licenses\.info bodies\.+Passed", done.stdout), done.stdout
+
+    broken = dict(body, success="yes")
+    (project / "captures" / "bad.json").write_text(json.dumps(broken))
+    _git("add", "-A", cwd=project)
+    done = run("run", "--all-files")
+    assert done.returncode == 1, done.stdout
+    assert "captures/bad.json::/success" in done.stdout
+    assert "README.md" not in done.stdout and "notes.txt" not in done.stdout and "package.json" not in done.stdout
+
+    # try-repo: the manifest's own filters, on good, bad and unrelated files in the scratch repository.
+    (project / "package.json").unlink()
+    _git("add", "-A", cwd=project)
+    done = run("try-repo", str(kit), "rc-licenses-contract-validate", "--ref", f"v{__version__}", "--all-files")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "captures/bad.json::/success" in done.stdout
+    assert "4 records, 3 valid, 1 invalid" in done.stdout, done.stdout
+    assert "README.md" not in done.stdout.split("Output:", 1)[-1] and "notes.txt" not in done.stdout
+
+
+@pytest.mark.slow
+def test_release_workflow_builds_checks_and_publishes_with_trusted_publishing(tmp_path: Path) -> None:
+    from rc_licenses_contract import __version__
+
+    workflow = yaml.safe_load((REPO / "examples" / "github-actions" / "release.yml").read_text())
+    assert workflow[True]["push"]["tags"] == ["v*"]  # YAML 1.1 reads the key `on` as True
+    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    assert publish["needs"] == "build" and publish["permissions"] == {"id-token": "write"}
+    assert any(step.get("uses", "").startswith("pypa/gh-action-pypi-publish@") for step in publish["steps"])
+    assert "secrets." not in yaml.safe_dump(workflow), "trusted publishing: no token"
+    # The build job's own commands, in a fresh clone, with the tag of this version, then a wrong tag.
+    clone = fresh_clone(tmp_path / "clone")
+    bin_dir = str(Path(sys.executable).parent)
+    commands = [step["run"] for step in build["steps"] if "run" in step and "pip install" not in step["run"]]
+    assert any("twine check" in command for command in commands)
+    tag_check = next(command for command in commands if "GITHUB_REF_NAME" in command)
+    for tag, script, expected in ((f"v{__version__}", commands, 0), ("v9.9.9", [tag_check], 1)):
+        env = cli_env(GITHUB_REF_NAME=tag, PATH=bin_dir + os.pathsep + os.environ["PATH"])
+        done = subprocess.run(
+            ["bash", "-ec", "\n".join(script).replace("python ", f"{sys.executable} ")],
+            cwd=clone,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        assert done.returncode == expected, (tag, done.stdout[-2000:], done.stderr[-2000:])

@@ -2,7 +2,8 @@
 
 Every schema file becomes `#/components/schemas/<Title>` (names and titles kept, `$id`/`$schema`
 dropped since a `$id` inside a component would re-base the internal refs), every `$ref` becomes
-internal, and examples are inlined under `components/examples`. `dereference=True` also inlines
+internal, examples are inlined under `components/examples`, and an untyped `const` gets the `type` it
+implies (code generators mishandle untyped constants). `dereference=True` also inlines
 every schema `$ref`, for tools that handle `$ref` badly (the schemas have no cycles).
 """
 
@@ -30,10 +31,23 @@ def _rewrite(node: Any, base: str, names: dict[str, str]) -> Any:
                 out[key] = COMPONENT_PREFIX + names[target] + (f"/{fragment.lstrip('/')}" if fragment else "")
             else:
                 out[key] = _rewrite(value, base, names)
+        implied = _json_type(out["const"]) if "const" in out and "type" not in out else None
+        if implied:
+            # Same meaning, and generators see a typed property: openapi-python-client writes
+            # `if success != Falseand ...` (a syntax error) for an optional, untyped `const: false`.
+            out["type"] = implied
         return out
     if isinstance(node, list):
         return [_rewrite(value, base, names) for value in node]
     return node
+
+
+def _json_type(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    return {float: "number", str: "string", type(None): "null"}.get(type(value))
 
 
 def _inline(node: Any, document: dict[str, Any], depth: int = 0) -> Any:

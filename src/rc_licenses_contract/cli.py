@@ -26,6 +26,8 @@ SECRET_ARGS = ("auth_token", "user_id", "unprivileged_auth_token", "unprivileged
 EPILOG = """\
 exit codes: 0 ok, 1 contract problems, 2 usage or configuration error, 3 could not complete,
 70 internal error (a bug; set RC_LICENSES_CONTRACT_DEBUG=1 for the traceback).
+defaults: [tool.rc-licenses-contract] in the nearest pyproject.toml (profile, strict, budget, junit,
+json, color); flags override them.
 """
 
 
@@ -67,7 +69,7 @@ def _add_root(parser: Any) -> None:  # a parser or an argument group
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(defaults: dict[str, dict[str, Any]] | None = None) -> argparse.ArgumentParser:
     parser = Parser(
         prog="rc-licenses-contract",
         description="Contract kit for Rocket.Chat's GET /api/v1/licenses.info.",
@@ -113,7 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="which response a bare body is (default 200); HAR entries use their recorded status",
     )
     validate.add_argument("--profile", default="default", choices=["default", "8"], help="server-version profile")
-    validate.add_argument("--strict", action="store_true", help="undocumented properties are errors, not warnings")
+    validate.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="undocumented properties are errors, not warnings",
+    )
     validate.add_argument("--format", default="text", choices=["text", "json", "junit"], help="report format")
     validate.add_argument(
         "--github", action="store_true", help="also annotate problems for GitHub Actions (on when GITHUB_ACTIONS=true)"
@@ -133,9 +140,6 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         choices=["auto", "json", "jsonl", "har"],
         help="how to read files and stdin (default: by extension; stdin is sniffed)",
-    )
-    validate.add_argument(
-        "--color", default="auto", choices=["auto", "always", "never"], help="colour (honours NO_COLOR)"
     )
     loudness = validate.add_mutually_exclusive_group()
     loudness.add_argument("-q", "--quiet", action="store_true", help="errors only: no warnings, no summary")
@@ -197,6 +201,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bundle.add_argument("--dereference", action="store_true", help="inline every $ref")
     _add_root(bundle)
+    for name, command in commands.choices.items():
+        command.add_argument(
+            "--color",
+            default="auto",
+            choices=["auto", "always", "never"],
+            help="colour the output: auto (a terminal; honours NO_COLOR and FORCE_COLOR), always or never",
+        )
+        # [tool.rc-licenses-contract] in pyproject.toml; the flags parsed later override these.
+        command.set_defaults(**(defaults or {}).get(name, {}))
     return parser
 
 
@@ -251,7 +264,12 @@ def build_gate_parser(commands: Any) -> argparse.ArgumentParser:
         "workspace's version instead of asking GET /api/info (it picks the profile)",
     )
     target.add_argument("--profile", choices=["default", "8"], help="profile (default: from the server version)")
-    target.add_argument("--strict", action="store_true", help="undocumented properties are violations, not warnings")
+    target.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="undocumented properties are violations, not warnings",
+    )
     target.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (warns)")
     for flag, env in (
         ("--auth-token", "ROCKETCHAT_AUTH_TOKEN"),
@@ -419,7 +437,15 @@ def _positive_int(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _ARGV[:] = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    from .config import command_defaults
+    from .errors import UsageError
+
+    try:
+        defaults = command_defaults()
+    except UsageError as exc:
+        print(f"rc-licenses-contract: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    args = build_parser(defaults).parse_args(argv)
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -446,7 +472,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _needed_extras(args: argparse.Namespace) -> list[str]:
+    if args.command == "gate":
+        return ["gate", "mock"] if args.mock else ["gate"]
+    return ["mock"] if args.command == "mock" else []
+
+
 def _dispatch(args: argparse.Namespace) -> int:
+    from .extras import missing_extra
+
+    problem = missing_extra(_needed_extras(args), f"rc-licenses-contract {args.command}")
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "lint":
         from .commands import run_lint
 

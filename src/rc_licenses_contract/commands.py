@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .color import BOLD, GREEN, RED, paint, use_color
 from .errors import ContractError, UsageError
 from .loader import default_root
 from .textsafety import escape_control
@@ -30,12 +31,16 @@ def run_lint(args: argparse.Namespace) -> int:
         print(f"error: {root}: no openapi.yaml here", file=sys.stderr)
         return 2
     result = lint(root)
+    color = use_color(args.color, sys.stdout)
     for problem in result.problems:
-        print(problem)
+        # file names and messages quote the files' contents: data, made inert before the terminal
+        print(f"{paint(escape_control(problem.location), BOLD, color)}: {escape_control(problem.message)}")
     if not args.quiet:
         counts = ", ".join(f"{n} {what}" for what, n in result.checked.items())
         verdict = "ok" if result.ok else f"{len(result.problems)} problem(s)"
-        print(f"lint {root}: {verdict} ({counts} checked)", file=sys.stderr if not result.ok else sys.stdout)
+        stream = sys.stderr if not result.ok else sys.stdout
+        verdict = paint(verdict, GREEN if result.ok else RED, use_color(args.color, stream))
+        print(f"lint {root}: {verdict} ({counts} checked)", file=stream)
     return 0 if result.ok else 1
 
 
@@ -142,7 +147,8 @@ def run_mock(args: argparse.Namespace) -> int:
         print(f"warning: listening on {args.host}: the demo tokens are public, do not expose this", file=sys.stderr)
     limit = "off" if config.rate_limit is None else f"{config.rate_limit[0]} calls per {config.rate_limit[1]:g} s"
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"rc-licenses-contract mock: http://{host}:{port}{state.contract.path}")
+    url = paint(f"http://{host}:{port}{state.contract.path}", BOLD, use_color(args.color, sys.stdout))
+    print(f"rc-licenses-contract mock: {url}")
     print(
         f"  scenario {config.scenario}, server version {config.server_version}, rate limit {limit}"
         + (f", fault {config.fault}" if config.fault else "")
@@ -364,6 +370,9 @@ def run_gate(args: argparse.Namespace) -> int:
     report = text_report(result, redact)
     if args.quiet:
         report = report.rstrip("\n").rsplit("\n", 1)[-1] + "\n"
+    body, _, verdict = report.rstrip("\n").rpartition("\n")
+    verdict = paint(verdict, GREEN if result.exit_code == 0 else RED, use_color(args.color, sys.stdout))
+    report = (body + "\n" if body else "") + verdict + "\n"
     code = result.exit_code
     in_github = github.wanted(args.github)
     if in_github and (problem := github.append_summary(github_summary(result, redact))):

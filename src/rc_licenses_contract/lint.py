@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from .jsonio import read_json, read_yaml
 from .loader import (
     Contract,
     build_contract,
+    escape,
     file_uri,
     iter_refs,
     join_uri,
@@ -21,18 +24,72 @@ from .loader import (
 )
 from .policy import UNDOCUMENTED_KEYWORDS
 
-SCHEMA_BASE_PATH = "schemas/"
-REQUIRED_SCHEMA_KEYS = ("$schema", "$id", "title", "description", "required")
+REQUIRED_SCHEMA_KEYS = ("$schema", "title", "description", "required")
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+
+LOCATED = re.compile(r":\d+:\d+$")
+POSITIONED_SUFFIXES = (".json", ".yaml", ".yml")
 
 
 @dataclass(frozen=True)
 class Problem:
+    """`file[:line:col][::/json/pointer]`; a JSON or YAML file always gets a line and column."""
+
     location: str
     message: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "location", _place(self.location))
+
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
+
+
+def pointer_of(parts: Iterable[object]) -> str:
+    return "".join(f"/{escape(str(part))}" for part in parts) or "/"
+
+
+@functools.lru_cache(maxsize=512)
+def _positions(path: str) -> dict[str, tuple[int, int]]:
+    """JSON pointer -> (line, column) for every node of a JSON or YAML file; a member points at its key."""
+    import yaml
+
+    try:
+        root = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}  # unreadable: the reader's own error already carries the line and column
+    positions: dict[str, tuple[int, int]] = {}
+
+    def walk(node: Any, pointer: str) -> None:
+        positions.setdefault(pointer, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = f"{pointer}/{escape(str(key.value))}"
+                positions[child] = (key.start_mark.line + 1, key.start_mark.column + 1)
+                walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, f"{pointer}/{index}")
+
+    if root is not None:
+        walk(root, "")
+    return positions
+
+
+def _place(location: str) -> str:
+    """Add `:line:col` to a location in a JSON or YAML file: the pointer's node, else its nearest ancestor."""
+    file, separator, pointer = location.partition("::")
+    if LOCATED.search(file) or not file.endswith(POSITIONED_SUFFIXES):
+        return location
+    positions = _positions(file)
+    if not positions:
+        return location
+    node = "" if pointer in ("", "/") else pointer
+    while node and node not in positions:
+        node = node.rsplit("/", 1)[0]
+    line, column = positions.get(node, (1, 1))
+    return f"{file}:{line}:{column}{separator}{pointer}"
 
 
 @dataclass
@@ -59,7 +116,7 @@ def _openapi_problems(root: Path) -> Iterator[Problem]:
     try:
         validate_spec(spec, base_uri=file_uri(path))
     except OpenAPIValidationError as exc:
-        where = "/" + "/".join(str(p) for p in getattr(exc, "path", []) or [])
+        where = pointer_of(getattr(exc, "path", []) or [])
         yield Problem(f"{path}::{where}", str(getattr(exc, "message", exc)).splitlines()[0])
     except Exception as exc:  # a broken external file surfaces as a resolver error
         yield Problem(str(path), f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
@@ -70,6 +127,7 @@ def _schema_problems(root: Path) -> Iterator[Problem]:
     from jsonschema.exceptions import SchemaError
 
     folder = root / "schemas"
+    referenced = _referenced_files(folder)
     for path in sorted(folder.glob("*.json")):
         try:
             schema = read_json(path)
@@ -84,14 +142,11 @@ def _schema_problems(root: Path) -> Iterator[Problem]:
                 yield Problem(f"{path}::/", f"missing {key!r}")
         if schema.get("$schema") not in (None, DRAFT_2020_12):
             yield Problem(f"{path}::/$schema", f"must be {DRAFT_2020_12}")
-        schema_id = schema.get("$id")
-        if isinstance(schema_id, str) and not schema_id.endswith(SCHEMA_BASE_PATH + path.name):
-            yield Problem(f"{path}::/$id", f"$id {schema_id!r} must end in {SCHEMA_BASE_PATH}{path.name}")
+        yield from _id_problems(path, schema, referenced)
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
-            where = "/" + "/".join(str(p) for p in exc.absolute_path)
-            yield Problem(f"{path}::{where}", f"not a valid 2020-12 schema: {exc.message}")
+            yield Problem(f"{path}::{pointer_of(exc.absolute_path)}", f"not a valid 2020-12 schema: {exc.message}")
         for pointer, _ in _reserved_keywords(schema):
             yield Problem(
                 f"{path}::{pointer}",
@@ -100,13 +155,43 @@ def _schema_problems(root: Path) -> Iterator[Problem]:
             )
 
 
+def _referenced_files(folder: Path) -> set[str]:
+    """Names of the schema files some other schema file refers to."""
+    names: set[str] = set()
+    for path in folder.glob("*.json"):
+        try:
+            schema = read_json(path)
+        except ContractError:
+            continue  # reported per file
+        for _, ref in iter_refs(schema):
+            target = ref.split("#", 1)[0]
+            if target and "/" not in target and target != path.name:
+                names.add(target)
+    return names
+
+
+def _id_problems(path: Path, schema: dict[str, Any], referenced: set[str]) -> Iterator[Problem]:
+    """Identifiers that let every tool resolve our refs offline (README, "Identifiers").
+
+    A schema other schemas refer to carries its file name as `$id` (ajv-cli keys schemas by `$id`);
+    an entry point carries none, so tools take the file's own location as the base of its refs
+    (check-jsonschema resolves a relative root `$id` against the working directory instead).
+    """
+    schema_id = schema.get("$id")
+    if path.name in referenced and schema_id != path.name:
+        where = "/$id" if schema_id is not None else "/"
+        yield Problem(f"{path}::{where}", f"$id must be {path.name!r} (its file name)")
+    elif path.name not in referenced and schema_id is not None:
+        yield Problem(f"{path}::/$id", "an entry-point schema (referred to by no schema) carries no $id")
+
+
 def _reserved_keywords(node: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
     if isinstance(node, dict):
         for keyword in UNDOCUMENTED_KEYWORDS:
             if node.get(keyword) is False:
                 yield f"{pointer}/{keyword}", node
         for key, value in node.items():
-            yield from _reserved_keywords(value, f"{pointer}/{key}")
+            yield from _reserved_keywords(value, f"{pointer}/{escape(str(key))}")
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _reserved_keywords(value, f"{pointer}/{index}")
@@ -121,9 +206,7 @@ def _ref_problems(root: Path) -> Iterator[Problem]:
         for pointer, ref in iter_refs(schema):
             target, fragment = join_uri(uri, ref)
             if target not in schemas:
-                yield Problem(
-                    f"{files[uri]}::{pointer}", f"$ref {ref!r} does not resolve (no schema with $id {target})"
-                )
+                yield Problem(f"{files[uri]}::{pointer}", f"$ref {ref!r} does not resolve (no such schema file)")
                 continue
             try:
                 resolve_pointer(schemas[target], fragment)
@@ -158,9 +241,11 @@ def _example_and_case_problems(contract: Contract, checked: dict[str, int]) -> I
     for example in contract.examples.values():
         checked["examples"] += 1
         result = validate(example.value, example.status, contract=contract)
+        inline = example.source == contract.openapi_file
+        prefix = f"/components/examples/{escape(example.name)}/value" if inline else "/value"
         for finding in result.errors + result.warnings:
             yield Problem(
-                f"{example.source}::/value{finding.pointer}",
+                f"{example.source}::{prefix}{finding.pointer}",
                 f"example {example.name!r} ({example.status}): {finding.message}",
             )
     case_schema_path = contract.contracts_dir / "case.schema.json"
@@ -181,8 +266,7 @@ def _example_and_case_problems(contract: Contract, checked: dict[str, int]) -> I
             continue
         errors = sorted(checker.iter_errors(data), key=lambda e: list(e.absolute_path))
         for error in errors:
-            where = "/" + "/".join(str(p) for p in error.absolute_path)
-            yield Problem(f"{path}::{where}", f"breaks the case schema: {error.message}")
+            yield Problem(f"{path}::{pointer_of(error.absolute_path)}", f"breaks the case schema: {error.message}")
         if not errors:
             good_files.append(path)
     for case in load_cases(contract, good_files):
@@ -202,7 +286,9 @@ def lint(root: Path) -> LintResult:
     try:
         contract = build_contract(root)
     except ContractError as exc:
-        problems.append(Problem(exc.location, exc.message))
+        # the loader names files relative to the contract folder ("contracts/profiles.json")
+        location = exc.location if Path(exc.location.split("::", 1)[0]).is_absolute() else f"{root}/{exc.location}"
+        problems.append(Problem(location, exc.message))
         return LintResult(root, problems, checked)
     try:
         problems.extend(_example_and_case_problems(contract, checked))

@@ -7,6 +7,7 @@ are all read from the files, so the code below knows nothing endpoint-specific.
 from __future__ import annotations
 
 import functools
+import importlib.resources
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from .errors import ContractError
 from .jsonio import read_json, read_yaml
 
 ROOT_ENV = "RC_LICENSES_CONTRACT_ROOT"
+CONTRACT_PACKAGE = "rc_licenses_contract.contract"
 JSON_MEDIA_TYPE = "application/json"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -88,14 +90,27 @@ class Contract:
 
 
 def default_root() -> Path:
-    """The contract folder: $RC_LICENSES_CONTRACT_ROOT, the source checkout, or the packaged copy."""
+    """The contract folder: $RC_LICENSES_CONTRACT_ROOT, else the package `rc_licenses_contract.contract`.
+
+    That package is the repository's top folder, mapped by pyproject.toml, so an installed wheel finds
+    the contract through importlib.resources wherever it lies. An editable install or `PYTHONPATH=src`
+    cannot import a package mapped outside src/ (setuptools' editable finder only serves sub-packages
+    below their parent), so a source checkout is read in place.
+    """
     env = os.environ.get(ROOT_ENV)
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parents[1], here / "data"):
-        if (candidate / "openapi.yaml").is_file():
-            return candidate
+    try:
+        anchor = importlib.resources.files(CONTRACT_PACKAGE).joinpath("openapi.yaml")
+    except ModuleNotFoundError:
+        anchor = None
+    # The tools we hand the files to (openapi-spec-validator, Schemathesis, $ref resolution) need real
+    # paths, so a zipped install is not supported; wheels install as files.
+    if isinstance(anchor, Path) and anchor.is_file():
+        return anchor.parent
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "openapi.yaml").is_file() and (checkout / "pyproject.toml").is_file():
+        return checkout
     raise ContractError("openapi.yaml", f"contract not found; set {ROOT_ENV} to the folder holding it")
 
 
@@ -133,6 +148,12 @@ def resolve_pointer(document: Json, pointer: str) -> Json:
 
 
 def read_schema_files(root: Path) -> tuple[dict[str, dict[str, Json]], dict[str, Path]]:
+    """Every schema under schemas/, keyed by its file URI.
+
+    A schema is identified by where it lies: on disk its `$id` is its file name or absent (README,
+    "Identifiers"), so that every tool resolves the relative `$ref`s to the neighbouring files, offline.
+    In memory each schema's `$id` is set to its file URI, which the engines and the bundler key on.
+    """
     schemas: dict[str, dict[str, Json]] = {}
     files: dict[str, Path] = {}
     folder = root / "schemas"
@@ -140,10 +161,14 @@ def read_schema_files(root: Path) -> tuple[dict[str, dict[str, Json]], dict[str,
         raise ContractError(str(folder), "schemas folder is missing")
     for path in sorted(folder.glob("*.json")):
         schema = read_json(path)
-        if not isinstance(schema, dict) or not isinstance(schema.get("$id"), str):
-            raise ContractError(str(path), "a schema file must be an object with a string $id")
-        schemas[schema["$id"]] = schema
-        files[schema["$id"]] = path
+        if not isinstance(schema, dict):
+            raise ContractError(str(path), "a schema file must hold a JSON object")
+        declared = schema.get("$id", path.name)
+        if declared != path.name:
+            raise ContractError(f"{path}::/$id", f"$id must be the file name {path.name!r} or absent, not {declared!r}")
+        uri = file_uri(path)
+        schemas[uri] = {"$id": uri, **{key: value for key, value in schema.items() if key != "$id"}}
+        files[uri] = path
     return schemas, files
 
 

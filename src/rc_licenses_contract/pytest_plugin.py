@@ -2,7 +2,8 @@
 
     pytest --rc-base-url https://staging.chat.example.com        # credentials from ROCKETCHAT_* variables
 
-Without --rc-base-url the plugin does nothing. The gate runs once, at the first item; every check
+Without --rc-base-url (or the ini key rc_base_url) the plugin does nothing; it needs the `gate` extra.
+The gate runs once, at the first item; every check
 becomes an item `rc-licenses-contract::<check id>` that passes, fails with the findings, or skips. A
 gate that cannot run is one error (the other items skip), never a rerun per item. pytest never renders
 the gate's objects: an item's failure text is the gate's own, masked and escaped.
@@ -20,13 +21,38 @@ COLLECTOR_NAME = "rc-licenses-contract"
 _RESULT = pytest.StashKey[Any]()
 
 
+PROFILES = ("default", "8")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rc-licenses-contract", "Rocket.Chat licenses.info contract gate")
     group.addoption("--rc-base-url", metavar="URL", help="gate this workspace; credentials from ROCKETCHAT_* variables")
-    group.addoption("--rc-profile", choices=["default", "8"], help="profile (default: from the server version)")
-    group.addoption("--rc-strict", action="store_true", help="undocumented properties are violations")
-    group.addoption("--rc-max-requests", type=int, default=10, metavar="N", help="request budget (default 10)")
-    group.addoption("--rc-seed", type=int, default=0, help="Schemathesis seed (default 0)")
+    group.addoption("--rc-profile", choices=PROFILES, help="profile (default: from the server version)")
+    group.addoption("--rc-strict", action="store_true", default=None, help="undocumented properties are violations")
+    group.addoption("--rc-max-requests", type=int, metavar="N", help="request budget (default 10)")
+    group.addoption("--rc-seed", type=int, help="Schemathesis seed (default 0)")
+    # The same settings as ini keys ([pytest] / [tool.pytest.ini_options]); the options above override them.
+    parser.addini("rc_base_url", "gate this workspace (as --rc-base-url)", default="")
+    parser.addini("rc_profile", "profile: default or 8 (as --rc-profile)", default="")
+    parser.addini("rc_strict", "undocumented properties are violations (as --rc-strict)", type="bool", default=False)
+    parser.addini("rc_max_requests", "request budget (as --rc-max-requests)", default="10")
+    parser.addini("rc_seed", "Schemathesis seed (as --rc-seed)", default="0")
+
+
+def _setting(config: pytest.Config, name: str) -> Any:
+    """The option if given, else the ini key; ini values are checked like the options are."""
+    given = config.getoption(f"--rc-{name.replace('_', '-')}")
+    if given is not None:
+        return given
+    value = config.getini(f"rc_{name}")
+    if name in ("max_requests", "seed"):
+        try:
+            return int(value)
+        except ValueError:
+            raise pytest.UsageError(f"ini key rc_{name}: {value!r} is not a whole number") from None
+    if name == "profile" and value and value not in PROFILES:
+        raise pytest.UsageError(f"ini key rc_profile: {value!r} is not one of {', '.join(PROFILES)}")
+    return (value or None) if name in ("base_url", "profile") else value
 
 
 def _check_ids() -> list[str]:
@@ -36,17 +62,25 @@ def _check_ids() -> list[str]:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    base_url = config.getoption("--rc-base-url")
+    base_url = _setting(config, "base_url")
     if not base_url:
         return
+    from .extras import missing_extra
+
+    missing = missing_extra(["gate"], "the rc-licenses-contract pytest plugin")
+    if missing:
+        raise pytest.UsageError(missing)
+    for name in ("profile", "strict", "seed"):
+        _setting(config, name)  # a bad ini value stops the run here, once, not in every item
     from .commands import _base_url_problem
     from .gate.secrets import Redactor
 
     token, user = os.environ.get("ROCKETCHAT_AUTH_TOKEN"), os.environ.get("ROCKETCHAT_USER_ID")
     if not token or not user:
         raise pytest.UsageError("--rc-base-url needs $ROCKETCHAT_AUTH_TOKEN and $ROCKETCHAT_USER_ID")
-    if config.getoption("--rc-max-requests") < 1:
-        raise pytest.UsageError("--rc-max-requests must be 1 or more")
+    if _setting(config, "max_requests") < 1:
+        given = config.getoption("--rc-max-requests") is not None
+        raise pytest.UsageError(f"{'--rc-max-requests' if given else 'ini key rc_max_requests'} must be 1 or more")
     problem = _base_url_problem(base_url)
     if problem is not None:
         raise pytest.UsageError(Redactor.for_run(base_url).clean(f"--rc-base-url {problem}"))
@@ -79,7 +113,7 @@ def _gate_run(config: pytest.Config) -> _GateRun:
         from .gate.secrets import Redactor, redacting_logs
 
         environ = os.environ
-        base_url = config.getoption("--rc-base-url")
+        base_url = _setting(config, "base_url")
         unprivileged = None
         if environ.get("ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN") and environ.get("ROCKETCHAT_UNPRIVILEGED_USER_ID"):
             unprivileged = Credentials(
@@ -95,10 +129,10 @@ def _gate_run(config: pytest.Config) -> _GateRun:
                 base_url=base_url,
                 privileged=privileged,
                 unprivileged=unprivileged,
-                profile=config.getoption("--rc-profile"),
-                strict=config.getoption("--rc-strict"),
-                max_requests=config.getoption("--rc-max-requests"),
-                seed=config.getoption("--rc-seed"),
+                profile=_setting(config, "profile"),
+                strict=bool(_setting(config, "strict")),
+                max_requests=_setting(config, "max_requests"),
+                seed=_setting(config, "seed"),
             )
             with redacting_logs(redact):
                 run.result = run_gate(options)

@@ -18,18 +18,11 @@ from xml.sax.saxutils import escape, quoteattr
 import orjson
 
 from . import __version__
+from .color import use_color as use_color  # re-exported for the commands
 from .records import INVALID, UNREADABLE, RecordResult, Summary
 from .validation import Finding
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def use_color(choice: str, stream: IO[str]) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never" or os.environ.get("NO_COLOR"):
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
 
 
 def pointer_text(pointer: str) -> str:
