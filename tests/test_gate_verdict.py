@@ -256,7 +256,7 @@ def _normalised(text: str) -> str:
     text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
     text = re.sub(r"replay cache; [\d.]+ s", "replay cache; T s", text)
     text = re.sub(r"requests: \d+ of budget", "requests: NN of budget", text)
-    text = re.sub(r"\d+ negative query", "NN negative query", text)
+    text = re.sub(r"\d+ negative quer", "NN negative quer", text)
     return re.sub(r"\b(\d{2,}) answers", lambda number: "N" * len(number[1]) + " answers", text)
 
 

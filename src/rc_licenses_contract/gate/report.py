@@ -170,12 +170,17 @@ def exploration_line(result: GateResult, redact: Redactor) -> str:
         return f"exploration: {words}"
     generated = exploration.generated
     made = exploration.made
-    kinds = [AUTH_PROBES, POSITIVE, NEGATIVE_QUERY]
-    sent = ", ".join(
-        f"{made.get(kind, 0)}" + (f" of {exploration.planned[kind]}" if exploration.cut_short else "") + f" {kind}"
-        for kind in kinds
-        if exploration.planned.get(kind) or made.get(kind)
-    )
+    parts = []
+    for kind, one, many in (
+        (AUTH_PROBES, "auth probe", "auth probes"),
+        (POSITIVE, "positive", "positive"),
+        (NEGATIVE_QUERY, "negative query", "negative queries"),
+    ):
+        count, planned = made.get(kind, 0), exploration.planned.get(kind, 0)
+        if count or planned:
+            of = f" of {planned}" if exploration.cut_short else ""
+            parts.append(f"{count}{of} {one if (planned if of else count) == 1 else many}")
+    sent = ", ".join(parts)
     drawn = (
         f"Schemathesis generated {generated.get(POSITIVE, 0)} positive and "
         f"{generated.get(NEGATIVE_QUERY, 0)} negative-query cases"
