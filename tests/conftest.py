@@ -68,7 +68,12 @@ def contract() -> Contract:
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROCKETCHAT_", "RC_LICENSES"))}
+    # Not GITHUB_ACTIONS nor GITHUB_STEP_SUMMARY either: a test run in CI must not annotate the job.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ROCKETCHAT_", "RC_LICENSES")) and k not in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")
+    }
     env.update({"NO_COLOR": "1", "PYTHONWARNINGS": "error::DeprecationWarning:rc_licenses_contract"}, **extra)
     return env
 

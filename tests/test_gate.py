@@ -48,7 +48,7 @@ def failed_checks(result: GateResult) -> set[str]:
 def test_faithful_mock_passes_for_every_scenario_and_version(scenario: str, version: str) -> None:
     with running_mock(MockConfig(scenario=scenario, server_version=version, root=REPO)) as base:
         result = gate(base)
-    assert result.exit_code == 0, [(f.check, f.message) for f in result.failures] + [result.stop_reason]
+    assert result.exit_code == 0, [(f.check, f.message) for f in result.findings] + [result.stop_reason]
     assert result.profile == ("8" if version == "8" else "default")
     assert result.version_source == "detected"
     assert all(i.state == "ok" for i in result.interactions)
@@ -61,7 +61,7 @@ def test_faithful_mock_passes_for_every_caller(privileged: Credentials, unprivil
     with running_mock(MockConfig(scenario="enterprise", rate_limit=(2, 1.5), root=REPO)) as base:
         started = time.monotonic()
         result = gate(base, privileged, unprivileged, max_requests=12)
-    assert result.exit_code == 0, [(f.check, f.message) for f in result.failures] + [result.stop_reason]
+    assert result.exit_code == 0, [(f.check, f.message) for f in result.findings] + [result.stop_reason]
     if unprivileged is None:
         assert [i.state for i in result.interactions if i.caller == "unprivileged"] == ["skipped"]
     if privileged is AUDITOR:
@@ -102,10 +102,9 @@ EXPECTED: dict[str, tuple[set[str], dict[str, Any], dict[str, Any]]] = {
 
 def test_every_fault_has_an_expectation_and_every_check_is_shown_failing() -> None:
     from rc_licenses_contract.gate.checks import CHECKS
-    from rc_licenses_contract.gate.run import SCHEMATHESIS_CHECKS
 
     assert set(EXPECTED) == set(FAULTS)
-    every_check = {*CHECKS, "rate-limit", *(f"schemathesis.{name}" for name in SCHEMATHESIS_CHECKS)}
+    every_check = set(CHECKS)
     shown_failing = set().union(*(checks for checks, _, _ in EXPECTED.values()))
     assert shown_failing == every_check
 
@@ -116,7 +115,7 @@ def test_every_fault_fails_the_gate_naming_the_check(fault: str) -> None:
     config = MockConfig(root=REPO, fault=fault, **{"scenario": "enterprise", **mock_settings})
     with running_mock(config) as base:
         result = gate(base, **gate_settings)
-    assert result.exit_code == 1, (fault, result.stop_reason, [(f.check, f.message) for f in result.failures])
+    assert result.exit_code == 1, (fault, result.stop_reason, [(f.check, f.message) for f in result.findings])
     assert checks <= failed_checks(result), (fault, failed_checks(result))
 
 
@@ -282,7 +281,8 @@ def test_gate_mock_reports_and_junit(run_cli: RunCli, tmp_path: Path) -> None:
     names = {case.get("name") for case in suite.iter("testcase")}
     assert {"status", "schema", "drift", "semantic.load-values", "schemathesis.ignored_auth"} <= names
     report = json.loads((tmp_path / "gate.json").read_text())
-    assert report["exitCode"] == 0 and report["profile"] == "8" and report["requests"]["sent"] <= 10
+    assert report["exitCode"] == 0 and report["profile"] == "8" and report["requests"]["sent"] <= 500
+    assert report["exploration"]["stopped"] == "finished"
 
 
 def test_failure_report_has_everything_to_act_on(run_cli: RunCli, tmp_path: Path) -> None:
@@ -290,9 +290,9 @@ def test_failure_report_has_everything_to_act_on(run_cli: RunCli, tmp_path: Path
     assert done.returncode == 1
     out = done.stdout
     assert '[schema] "true" is not of type "boolean"' in out
-    assert "request: GET /api/v1/licenses.info as privileged (privileged) -> 200" in out
+    assert "GET /api/v1/licenses.info as privileged (privileged) -> 200" in out
     assert "at: /license/trial (type)" in out and 'value: "true"' in out
-    assert 'reproduce: curl -sS -i -H "X-Auth-Token: $ROCKETCHAT_AUTH_TOKEN"' in out
+    assert 'curl -sS -i --retry 30 --retry-connrefused --retry-delay 1 -H "X-Auth-Token: demo-admin-token"' in out
     suite = ET.parse(tmp_path / "gate.xml").getroot().find("testsuite")
     failing = [c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None]  # type: ignore[union-attr]
     assert "schema" in failing
@@ -406,7 +406,7 @@ def test_gate_against_prism_serving_our_spec(tmp_path: Path) -> None:
     assert (by_id["load-values-yes"].status, by_id["load-values-yes"].state) == (400, "ok")
     assert {"status", "semantic.caller-shape", "semantic.load-values"} <= failed_checks(result)
     assert result.version_source == "unknown" and result.profile == "default", "Prism has no /api/info"
-    schema_failures = [f for f in result.failures if f.check == "schema" and f.exchange and f.exchange.status == 200]
+    schema_failures = [f for f in result.findings if f.check == "schema" and f.exchange and f.exchange.status == 200]
     assert schema_failures == [], "Prism serves our own examples, which keep the schema"
 
 
@@ -470,5 +470,5 @@ def test_a_workspace_under_a_sub_path() -> None:
     app = Starlette(routes=[Mount("/chat", app=create_app(MockConfig(root=REPO)))])
     with running_mock(app=app) as base:
         result = gate(base + "/chat/")
-    assert result.exit_code == 0, (result.stop_reason, [(f.check, f.message) for f in result.failures])
+    assert result.exit_code == 0, (result.stop_reason, [(f.check, f.message) for f in result.findings])
     assert result.version_source == "detected"

@@ -287,7 +287,7 @@ def test_deep_nesting_on_the_version_probe_and_on_a_429(
         outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, timeout=5)
     if where == "429":
         assert outcome.report["stopReason"], "only 429s: never a pass"
-        assert any("429 answer breaks the contract" in f["message"] for f in outcome.report["failures"])
+        assert any("429 answer breaks the contract" in f["message"] for f in outcome.report["findings"])
     else:
         assert outcome.report["serverVersion"] is None and outcome.report["versionSource"] == "unknown"
 
@@ -424,7 +424,7 @@ def test_redirects_are_never_followed(
             outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, timeout=5)
     assert other.requests == [], "the redirect was followed, credentials and all"
     assert outcome.code == 1
-    assert any("302" in f["message"] for f in outcome.report["failures"])
+    assert any("302" in f["message"] for f in outcome.report["findings"])
 
 
 def test_canaries_are_really_looked_for() -> None:

@@ -88,12 +88,12 @@ def test_github_step_summary(run_cli: RunCli, tmp_path: Path, seed: dict[str, An
     (tmp_path / "a.jsonl").write_text("\n".join([*lines, compact(forged)]) + "\n")
     summary_file = tmp_path / "summary.md"
     summary_file.write_text("earlier steps\n")
-    env = cli_env(GITHUB_STEP_SUMMARY=str(summary_file))
+    env = cli_env(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary_file))
     done = run_cli("validate", "a.jsonl", env=env)
     assert done.returncode == 1
     text = summary_file.read_text()
-    assert text.startswith("earlier steps\n### rc-licenses-contract validate: failed\n"), "appended"
-    assert "41 records, 25 valid, 16 invalid, 0 unreadable" in text
+    assert text.startswith("earlier steps\n## licenses.info contract: captured bodies failed\n"), "appended"
+    assert "| 41 | 25 | 16 | 0 | 0 |" in text
     assert "| 10 | 24.4% | /license/trial | type |" in text
     assert "| 1 | 2.4% | /license/x\\|'\\x1b[31m | additionalProperties |" in text, text
     assert "\x1b" not in text

@@ -59,7 +59,7 @@ def _redact_command_line(text: str) -> str:
     return redact.clean(text)
 
 
-def _add_root(parser: argparse.ArgumentParser) -> None:
+def _add_root(parser: Any) -> None:  # a parser or an argument group
     parser.add_argument(
         "--root",
         type=Path,
@@ -125,95 +125,7 @@ def build_parser(defaults: dict[str, dict[str, Any]] | None = None) -> argparse.
     mock.add_argument("--list-scenarios", action="store_true", help="list the workspace scenarios and exit")
     _add_root(mock)
 
-    gate = commands.add_parser(
-        "gate",
-        help="the CI contract gate: check a workspace (or the bundled mock) against the contract",
-        description="Check that a Rocket.Chat workspace honours the licenses.info contract: the interaction "
-        "contract in contracts/interactions.json, Schemathesis (seeded, positive) with its checks including auth "
-        "bypass, semantic checks no schema can express, and drift. Gentle with the server: a request budget, "
-        "pacing by the server's X-RateLimit-* headers, and 429s waited out. Credentials come from the "
-        "environment and never appear in any output.",
-        epilog="environment:\n"
-        "  ROCKETCHAT_URL                       default for --base-url\n"
-        "  ROCKETCHAT_AUTH_TOKEN, ROCKETCHAT_USER_ID\n"
-        "                                       a privileged caller (view-privileged-setting)\n"
-        "  ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN, ROCKETCHAT_UNPRIVILEGED_USER_ID\n"
-        "                                       optional: an ordinary user\n\n"
-        "examples:\n"
-        "  rc-licenses-contract gate --mock\n"
-        "  rc-licenses-contract gate --mock --scenario community --server-version 6\n"
-        "  ROCKETCHAT_URL=https://staging.chat.example.com rc-licenses-contract gate --junit gate.xml\n\n"
-        "exit codes: 0 the contract holds; 1 violations; 2 usage or configuration error; 3 could not complete\n"
-        "(unreachable, DNS or TLS failure, timeout, credentials rejected, budget or time used up).\n",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    gate.add_argument("--base-url", metavar="URL", help="the workspace's root URL (default: $ROCKETCHAT_URL)")
-    gate.add_argument("--mock", action="store_true", help="start the bundled mock on a free loopback port and gate it")
-    add_mock_options(gate)
-    gate.add_argument("--profile", choices=["default", "8"], help="profile (default: from the server version)")
-    gate.add_argument(
-        "--strict",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="undocumented properties are violations, not warnings",
-    )
-    gate.add_argument(
-        "--max-requests",
-        type=_positive_int,
-        default=10,
-        metavar="N",
-        help="request budget for the licenses.info route (default 10: one minute of the server's default limit)",
-    )
-    gate.add_argument(
-        "--rate-limit",
-        type=_rate,
-        metavar="N/SECONDS",
-        help="send at most N requests per SECONDS (default: as the server's X-RateLimit-* headers allow)",
-    )
-    gate.add_argument(
-        "--timeout",
-        type=_positive_seconds,
-        default=180.0,
-        metavar="SECONDS",
-        help="wall-clock bound on the whole run, however slowly the server answers (default 180)",
-    )
-    gate.add_argument(
-        "--connect-timeout", type=_positive_seconds, default=5.0, metavar="SECONDS", help="per connection (default 5)"
-    )
-    gate.add_argument(
-        "--read-timeout",
-        type=_positive_seconds,
-        default=30.0,
-        metavar="SECONDS",
-        help="per answer, from request to last byte (default 30)",
-    )
-    gate.add_argument(
-        "--max-response-time",
-        type=_positive_seconds,
-        default=2.0,
-        metavar="SECONDS",
-        help="slower answers are violations (default 2)",
-    )
-    gate.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (warns)")
-    gate.add_argument(
-        "--examples", type=_positive_int, default=25, metavar="N", help="Schemathesis cases to draw (default 25)"
-    )
-    gate.add_argument("--no-schemathesis", action="store_true", help="skip the Schemathesis phase")
-    gate.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report")
-    gate.add_argument("--json", type=Path, metavar="FILE", help="also write a JSON report")
-    gate.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
-    for flag, env in (
-        ("--auth-token", "ROCKETCHAT_AUTH_TOKEN"),
-        ("--user-id", "ROCKETCHAT_USER_ID"),
-        ("--unprivileged-auth-token", "ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN"),
-        ("--unprivileged-user-id", "ROCKETCHAT_UNPRIVILEGED_USER_ID"),
-    ):
-        gate.add_argument(
-            flag,
-            metavar="VALUE",
-            help=f"overrides ${env}; prefer the variable (flags land in shell history and process lists)",
-        )
-    _add_root(gate)
+    build_gate_parser(commands)
 
     bundle = commands.add_parser(
         "bundle",
@@ -306,7 +218,13 @@ def _build_validate(commands: Any) -> None:
         help="run on a Dask cluster: tcp://HOST:8786, or 'local' for a local one (needs the [dask] extra)",
     )
     report = validate.add_argument_group("the report")
-    report.add_argument("--format", default="text", choices=["text", "json", "junit"], help="report format")
+    report.add_argument("--format", default="text", choices=_report_formats(), help="report format")
+    report.add_argument(
+        "--github",
+        action="store_true",
+        help="also print ::error/::warning annotations and append a summary to $GITHUB_STEP_SUMMARY "
+        "(on by itself when GITHUB_ACTIONS=true)",
+    )
     report.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report here, not stdout")
     report.add_argument(
         "--max-errors", type=_positive_int, default=0, metavar="N", help="report at most N errors per record"
@@ -323,10 +241,162 @@ def _build_validate(commands: Any) -> None:
     loudness.add_argument("-v", "--verbose", action="store_true", help="also list valid records")
 
 
-def add_mock_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by `mock` and `gate --mock`."""
+GATE_DESCRIPTION = (
+    "Check that a Rocket.Chat workspace honours the licenses.info contract: the interaction contract in "
+    "contracts/interactions.json, then exploration with Schemathesis (seeded positive and negative queries, "
+    "auth-bypass probes) under its checks, our semantic checks no schema can express, and drift. Gentle with "
+    "the server: a request budget, pacing by the server's X-RateLimit-* headers, 429s waited out. Credentials "
+    "come from the environment and never appear in any output."
+)
+GATE_EPILOG = """\
+environment:
+  ROCKETCHAT_URL                       default for --base-url
+  ROCKETCHAT_AUTH_TOKEN, ROCKETCHAT_USER_ID
+                                       a privileged caller (view-privileged-setting)
+  ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN, ROCKETCHAT_UNPRIVILEGED_USER_ID
+                                       optional: an ordinary user
+  GITHUB_ACTIONS=true, GITHUB_STEP_SUMMARY
+                                       as --github: annotations and a step summary
+
+examples:
+  rc-licenses-contract gate --mock
+  rc-licenses-contract gate --mock --scenario community --server-version 6
+  ROCKETCHAT_URL=https://staging.chat.example.com rc-licenses-contract gate --wait-for 120 --junit gate.xml
+
+exit codes: 0 the contract holds (an exploration cut short by the budget is reported, not failed);
+1 violations; 2 usage or configuration error; 3 could not complete (unreachable, DNS or TLS failure,
+timeout, credentials rejected, the interaction contract not completed).
+"""
+
+
+def build_gate_parser(commands: Any) -> argparse.ArgumentParser:
+    import textwrap
+
+    gate: argparse.ArgumentParser = commands.add_parser(
+        "gate",
+        help="the CI contract gate: check a workspace (or the bundled mock) against the contract",
+        description=textwrap.fill(GATE_DESCRIPTION, 78),
+        epilog=GATE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    target = gate.add_argument_group("target and callers")
+    target.add_argument("--base-url", metavar="URL", help="the workspace's root URL (default: $ROCKETCHAT_URL)")
+    target.add_argument(
+        "--mock", action="store_true", help="start the bundled mock on a free loopback port and gate it"
+    )
+    target.add_argument(
+        "--server-version",
+        choices=["6", "7", "8"],
+        default=None,
+        help="with --mock: the version the mock acts as (default 8). Without --mock: take this as the "
+        "workspace's version instead of asking GET /api/info (it picks the profile)",
+    )
+    target.add_argument("--profile", choices=["default", "8"], help="profile (default: from the server version)")
+    target.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="undocumented properties are violations, not warnings",
+    )
+    target.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (warns)")
+    for flag, env in (
+        ("--auth-token", "ROCKETCHAT_AUTH_TOKEN"),
+        ("--user-id", "ROCKETCHAT_USER_ID"),
+        ("--unprivileged-auth-token", "ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN"),
+        ("--unprivileged-user-id", "ROCKETCHAT_UNPRIVILEGED_USER_ID"),
+    ):
+        target.add_argument(
+            flag,
+            metavar="VALUE",
+            help=f"overrides ${env}; prefer the variable (flags land in shell history and process lists)",
+        )
+    _add_root(target)
+
+    budget = gate.add_argument_group("budget and pacing")
+    budget.add_argument(
+        "--max-requests",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="request budget for the licenses.info route, every probe included (default 10: one minute of "
+        "the server's default limit; 500 with --mock, whose admin bypasses the rate limiter)",
+    )
+    budget.add_argument(
+        "--examples",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="cases Schemathesis draws per generation mode, positive and negative (default 25; 100 with --mock); "
+        "the budget decides how many are sent",
+    )
+    budget.add_argument("--seed", type=int, default=0, help="seed for generation and for the mock (default 0)")
+    budget.add_argument(
+        "--exploration-must-finish",
+        action="store_true",
+        help="an exploration cut short by the budget or the time is incomplete (exit 3); by default it is "
+        "reported and the verdict rests on what was checked",
+    )
+    budget.add_argument("--no-schemathesis", action="store_true", help="skip Schemathesis: no exploration")
+    budget.add_argument(
+        "--rate-limit",
+        type=_rate,
+        metavar="N/SECONDS",
+        help="send at most N requests per SECONDS (default: as the server's X-RateLimit-* headers allow)",
+    )
+    budget.add_argument(
+        "--wait-for",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="retry with backoff until the workspace answers, up to SECONDS (for a gate right after a "
+        "deploy); the time waited is reported (default 0: no waiting)",
+    )
+    budget.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=180.0,
+        metavar="SECONDS",
+        help="wall-clock bound on the whole run, however slowly the server answers (default 180)",
+    )
+    budget.add_argument(
+        "--connect-timeout", type=_positive_seconds, default=5.0, metavar="SECONDS", help="per connection (default 5)"
+    )
+    budget.add_argument(
+        "--read-timeout",
+        type=_positive_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="per answer, from request to last byte (default 30)",
+    )
+    budget.add_argument(
+        "--max-response-time",
+        type=_positive_seconds,
+        default=2.0,
+        metavar="SECONDS",
+        help="slower answers are violations (default 2)",
+    )
+
+    reports = gate.add_argument_group("reports")
+    reports.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    reports.add_argument("--json", type=Path, metavar="FILE", help="also write a JSON report")
+    reports.add_argument(
+        "--github",
+        action="store_true",
+        help="print ::error/::warning annotations and append a summary to $GITHUB_STEP_SUMMARY "
+        "(on by itself when GITHUB_ACTIONS=true)",
+    )
+    reports.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
+
+    mock_only = gate.add_argument_group("mock-only (with --mock)")
+    add_mock_options(mock_only, for_gate=True)
+    return gate
+
+
+def add_mock_options(parser: Any, for_gate: bool = False) -> None:
+    """Options shared by `mock` and `gate --mock` (the gate has its own --server-version and --seed)."""
     parser.add_argument("--scenario", default="enterprise-trial", metavar="NAME", help="workspace scenario")
-    parser.add_argument("--server-version", choices=["6", "7", "8"], default=None, help="server version to act as")
+    if not for_gate:
+        parser.add_argument("--server-version", choices=["6", "7", "8"], default=None, help="server version to act as")
     parser.add_argument("--fault", metavar="NAME", help="break the contract in one way (see mock --list-faults)")
     parser.add_argument(
         "--fault-delay", type=_seconds, default=3.0, metavar="SECONDS", help="delay of the slow fault (default 3)"
@@ -340,7 +410,14 @@ def add_mock_options(parser: argparse.ArgumentParser) -> None:
         help="the mock's rate limiter (default 10/60)",
     )
     parser.add_argument("--no-rate-limit", action="store_true", help="turn the mock's rate limiter off")
-    parser.add_argument("--seed", type=int, default=0, help="seed for anything random (default 0)")
+    if not for_gate:
+        parser.add_argument("--seed", type=int, default=0, help="seed for anything random (default 0)")
+
+
+def _report_formats() -> list[str]:
+    from .reporters import REPORTERS
+
+    return list(REPORTERS)
 
 
 def _input_formats() -> list[str]:

@@ -72,22 +72,6 @@ class _OutputError(Exception):
         super().__init__(f"{path}: cannot write: {exc.strerror or exc}")
 
 
-def _github_step_summary(summary: Any) -> None:
-    """In GitHub Actions, the verdict and the tables also go to the job's summary page."""
-    import os
-
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not target:
-        return
-    from .reporters import step_summary
-
-    try:
-        with open(target, "a", encoding="utf-8") as handle:
-            handle.write(step_summary(summary))
-    except OSError as exc:
-        print(f"warning: GITHUB_STEP_SUMMARY: cannot write: {exc.strerror or exc}", file=sys.stderr)
-
-
 def run_validate(args: argparse.Namespace) -> int:
     from .capture import ValidateOptions, discover, run
     from .reporters import REPORTERS, Progress, use_color
@@ -122,6 +106,13 @@ def run_validate(args: argparse.Namespace) -> int:
         reporter = REPORTERS[args.format](
             stream, verbosity=verbosity, color=use_color(args.color, stream), meta=meta, max_findings=args.max_findings
         )
+        from . import github
+
+        if github.wanted(args.github) and args.format != "github":  # never inside a JSON/XML report on stdout
+            from .github_reporter import alongside
+
+            annotations = sys.stdout if args.output or args.format == "text" else sys.stderr
+            reporter = alongside(reporter, annotations, verbosity)
         options.keep_valid = reporter.keeps_valid
         progress = Progress(Progress.wanted(args.quiet))
         try:
@@ -131,7 +122,6 @@ def run_validate(args: argparse.Namespace) -> int:
         reporter.finish(summary)
         if output is not None:
             output.close()
-        _github_step_summary(summary)
     except (UsageError, ContractError, _OutputError) as exc:
         print(escape_control(f"error: {exc}"), file=sys.stderr)
         return 2
@@ -215,6 +205,7 @@ def run_mock(args: argparse.Namespace) -> int:
     return 0
 
 
+MOCK_BUDGET, MOCK_EXAMPLES = 500, 100  # gate --mock defaults: see run_gate
 SECRET_FLAGS = {
     "auth_token": "ROCKETCHAT_AUTH_TOKEN",
     "user_id": "ROCKETCHAT_USER_ID",
@@ -238,12 +229,38 @@ def _secret(args: argparse.Namespace, name: str) -> str | None:
 
 
 def _pair(args: argparse.Namespace, token: str, user: str, who: str) -> Any:
-    from .gate.run import Credentials
+    from .gate.result import Credentials
 
     token_value, user_value = _secret(args, token), _secret(args, user)
     if bool(token_value) != bool(user_value):
         raise UsageError(f"{who} credentials need both ${SECRET_FLAGS[token]} and ${SECRET_FLAGS[user]}")
     return Credentials(user_value, token_value) if token_value and user_value else None
+
+
+def mock_command(args: argparse.Namespace) -> str:
+    """The `rc-licenses-contract mock ...` command that starts the same mock `gate --mock` ran against."""
+    import shlex
+
+    parts = [
+        "rc-licenses-contract",
+        "mock",
+        "--scenario",
+        args.scenario,
+        "--server-version",
+        args.server_version or "8",
+    ]
+    if args.fault:
+        parts += ["--fault", args.fault]
+        if args.fault_delay != 3.0:
+            parts += ["--fault-delay", f"{args.fault_delay:g}"]
+    if args.no_rate_limit:
+        parts.append("--no-rate-limit")
+    elif tuple(args.mock_rate_limit) != (10, 60.0):
+        parts += ["--mock-rate-limit", f"{args.mock_rate_limit[0]}/{args.mock_rate_limit[1]:g}"]
+    parts += ["--seed", str(args.seed)]
+    if args.root is not None:
+        parts += ["--root", str(args.root)]
+    return " ".join(shlex.quote(part) for part in parts)
 
 
 def _base_url_problem(url: str) -> str | None:
@@ -297,8 +314,9 @@ def run_gate(args: argparse.Namespace) -> int:
     import contextlib
     import os
 
-    from .gate.report import json_report, junit_report, text_report
-    from .gate.run import Credentials, GateOptions
+    from . import github
+    from .gate.report import github_annotations, github_summary, json_report, junit_report, text_report
+    from .gate.result import Credentials, GateOptions, MockTarget
     from .gate.run import run_gate as gate
     from .gate.secrets import Redactor, redacting_logs, url_secrets
 
@@ -317,7 +335,7 @@ def run_gate(args: argparse.Namespace) -> int:
     try:
         privileged = _pair(args, "auth_token", "user_id", "privileged")
         unprivileged = _pair(args, "unprivileged_auth_token", "unprivileged_user_id", "unprivileged")
-        note = ""
+        mock = None
         state = None
         if args.mock:
             from .mock.app import build_state
@@ -328,9 +346,10 @@ def run_gate(args: argparse.Namespace) -> int:
             ordinary = next((u for u in users if not u.can("view-privileged-setting")), None)
             privileged = Credentials(admin.user_id, admin.auth_token)
             unprivileged = Credentials(ordinary.user_id, ordinary.auth_token) if ordinary else None
-            note = f"bundled mock: scenario {args.scenario}, version {args.server_version or '8'}" + (
+            description = f"bundled mock: scenario {args.scenario}, version {args.server_version or '8'}" + (
                 f", fault {args.fault}" if args.fault else ""
             )
+            mock = MockTarget(mock_command(args), description)
         elif not base_url:
             raise UsageError("no target: give --base-url, set $ROCKETCHAT_URL, or use --mock")
         elif (problem := _base_url_problem(base_url)) is not None:
@@ -349,6 +368,8 @@ def run_gate(args: argparse.Namespace) -> int:
         say(f"error: {exc}")
         return 2
     assert privileged is not None
+    # The bundled mock lets its admin past the rate limiter: explore for real. A workspace: stay gentle.
+    default_budget, default_examples = (MOCK_BUDGET, MOCK_EXAMPLES) if args.mock else (10, 25)
     options = GateOptions(
         base_url=base_url or "",
         privileged=privileged,
@@ -357,7 +378,7 @@ def run_gate(args: argparse.Namespace) -> int:
         strict=args.strict,
         server_version=None if args.mock else args.server_version,
         seed=args.seed,
-        max_requests=args.max_requests,
+        max_requests=args.max_requests or default_budget,
         min_interval=(args.rate_limit[1] / args.rate_limit[0]) if args.rate_limit else 0.0,
         timeout=args.timeout,
         connect_timeout=args.connect_timeout,
@@ -365,15 +386,16 @@ def run_gate(args: argparse.Namespace) -> int:
         max_response_time=args.max_response_time,
         insecure=args.insecure,
         schemathesis=not args.no_schemathesis,
-        examples=args.examples,
+        examples=args.examples or default_examples,
+        exploration_must_finish=args.exploration_must_finish,
+        wait_for=args.wait_for,
         root=args.root,
-        target_note=note,
+        mock=mock,
     )
+    # The mock's demo callers are public (README, `mock` prints them) and its reproduce lines need them.
+    callers = [] if args.mock else [privileged, *([unprivileged] if unprivileged else [])]
     redact = Redactor.for_run(
-        options.base_url,
-        *redact.secrets,
-        *privileged.headers().values(),
-        *(unprivileged.headers().values() if unprivileged else ()),
+        options.base_url, *redact.secrets, *(value for caller in callers for value in caller.headers().values())
     )
     with contextlib.ExitStack() as stack:
         stack.enter_context(redacting_logs(redact))
@@ -394,7 +416,12 @@ def run_gate(args: argparse.Namespace) -> int:
     verdict = paint(verdict, GREEN if result.exit_code == 0 else RED, use_color(args.color, sys.stdout))
     report = (body + "\n" if body else "") + verdict + "\n"
     code = result.exit_code
+    in_github = github.wanted(args.github)
+    if in_github and (problem := github.append_summary(github_summary(result, redact))):
+        say(f"warning: {problem}")
     try:
+        if in_github:
+            sys.stdout.write(github_annotations(result, redact))
         sys.stdout.write(report)
         sys.stdout.flush()
     except OSError as exc:  # e.g. `> /dev/full`: say so, and keep the interpreter's last flush quiet

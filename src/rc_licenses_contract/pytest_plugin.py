@@ -56,10 +56,9 @@ def _setting(config: pytest.Config, name: str) -> Any:
 
 
 def _check_ids() -> list[str]:
-    from .gate.checks import CHECKS
-    from .gate.run import SCHEMATHESIS_CHECKS
+    from .gate.result import check_ids
 
-    return [*CHECKS, "rate-limit", *(f"schemathesis.{name}" for name in SCHEMATHESIS_CHECKS)]
+    return check_ids()
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -109,7 +108,8 @@ class _GateRun:
 
 def _gate_run(config: pytest.Config) -> _GateRun:
     if _RESULT not in config.stash:
-        from .gate.run import Credentials, GateOptions, run_gate
+        from .gate.result import Credentials, GateOptions
+        from .gate.run import run_gate
         from .gate.secrets import Redactor, redacting_logs
 
         environ = os.environ
@@ -164,20 +164,21 @@ class GateCheckItem(pytest.Item):
             raise GateCheckFailed(run.crash)
 
     def runtest(self) -> None:
-        from .gate.report import NOTE_LIMIT, _describe
+        from .gate.report import NOTE_LIMIT, describe_finding
 
         run = _gate_run(self.config)
         result, redact = run.result, run.redact
         check_id = self.name
         outcome = next(c for c in result.checks if c.id == check_id)
-        findings = [f for f in result.failures if f.check == check_id]
-        text = "\n".join(line for f in findings for line in _describe(f, result, redact))
+        findings = result.findings_of(check_id)
+        text = "\n".join(line for f in findings for line in describe_finding(f, result, redact, None))
         if outcome.state == "failed":
             raise GateCheckFailed(text)
         if outcome.state == "not checked":
             raise GateCheckFailed(redact.clean(f"not checked: {result.stop_reason or outcome.note}", NOTE_LIMIT))
-        if outcome.state == "skipped":
-            pytest.skip(redact.clean(outcome.note or "not applicable in this run", NOTE_LIMIT))
+        if outcome.state in ("skipped", "not applicable"):
+            reason = f"{outcome.state}: {outcome.note}" if outcome.note else outcome.state
+            pytest.skip(redact.clean(reason, NOTE_LIMIT))
         if text:
             self.add_report_section("call", "warnings", text)
 

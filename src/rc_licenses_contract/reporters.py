@@ -319,15 +319,9 @@ def _cell(text: str) -> str:
     return escape_control(text).replace("|", "\\|").replace("`", "'")
 
 
-def step_summary(summary: Summary, title: str = "rc-licenses-contract validate") -> str:
-    """The verdict and the violation and drift tables as GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY)."""
-    verdict = "passed" if summary.passed else ("failed: no records read" if summary.records == 0 else "failed")
-    lines = [
-        f"### {title}: {verdict}",
-        "",
-        f"{summary.records} records, {summary.valid} valid, {summary.invalid} invalid, {summary.unreadable} "
-        f"unreadable, {summary.skipped} skipped, {summary.warnings} warnings",
-    ]
+def summary_tables_markdown(summary: Summary) -> list[str]:
+    """The violation and drift tables as GitHub-flavoured Markdown lines (for $GITHUB_STEP_SUMMARY)."""
+    lines: list[str] = []
     for key, heading in (("violations", "Distinct violations"), ("drift", "Undocumented properties (drift)")):
         rows = summary.tables.get(key) or []
         if not rows:
@@ -344,4 +338,9 @@ def step_summary(summary: Summary, title: str = "rc-licenses-contract validate")
                 _cell(", ".join(row["firstSources"])),
             ]
             lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+from .github_reporter import GitHubReporter  # noqa: E402 - it builds on everything above
+
+REPORTERS[GitHubReporter.name] = GitHubReporter

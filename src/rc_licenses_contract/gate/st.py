@@ -1,164 +1,143 @@
-"""Schemathesis, used as a library, inside the gate's budget.
+"""Schemathesis, used as a library: its checks on the gate's exchanges, and its case generation.
 
-Its checks run on every exchange the interaction contract already made (no extra requests), its
-auth-bypass check probes through the gate's session (so probes are paced and counted), and seeded
-positive cases are drawn and sent while the budget lasts.
+This adapter knows Schemathesis and nothing of the run: the run hands it exchanges and a `forward`
+function (the gate's paced, counted, bounded HTTP client) and gets back Failure objects and drawn
+queries. Schemathesis' auth-bypass check sends probes of its own; they reach the server through a
+small WSGI bridge set as the schema's app (public API), which forwards them through `forward`, so they
+are paced and counted like every other request.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
-from .checks import Exchange, Failure, run_checks
-from .session import GateStop
+import requests
 
-if TYPE_CHECKING:
-    import requests
+from .checks import CHECKS, Exchange, Failure
+from .session import GateStop, RequestRefused
 
-    from .run import _Run
-
-AUTH_PROBES = 3  # ignored_auth: no credentials, then each credential header alone with a bad value
-# Our checks that Schemathesis' own do not cover, run on the cases it generates.
-OWN_CHECKS_FOR_GENERATED_CASES = (
-    "drift",
-    "semantic.caller-shape",
-    "semantic.load-values",
-    "semantic.external-modules",
-    "semantic.license-consistency",
-    "semantic.no-license-defaults",
-    "response-time",
-    "headers",
-)
+# forward(method, path, query, headers) -> the answer, through the gate's session.
+Forward = Callable[[str, str, str, dict[str, str]], requests.Response]
+CREDENTIAL_HEADERS = ("X-Auth-Token", "X-User-Id")
+# Headers that describe the bytes on the wire, which the bridge re-frames (requests already decoded them).
+FRAMING_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection"}
 
 
-class SchemathesisRunner:
-    def __init__(self, run: _Run) -> None:
+class SchemathesisAdapter:
+    def __init__(self, openapi_file: Path, path: str, method: str, forward: Forward) -> None:
         import schemathesis
-        from schemathesis import checks as generic
-        from schemathesis.config import SchemathesisConfig
-        from schemathesis.specs.openapi import checks as openapi_checks
+        from schemathesis.checks import CHECKS as ST_CHECKS
+        from schemathesis.checks import load_all_checks
 
-        from .run import SCHEMATHESIS_CHECKS
-
-        self.run = run
         # An explicit config: never pick up a schemathesis.toml from the user's folders.
-        schema = schemathesis.openapi.from_path(str(run.contract.openapi_file), config=SchemathesisConfig())
-        # Schemathesis sends its auth probes with a session of its own (it strips the one we pass), so
-        # route its transport through the gate's session: probes are then paced, counted and bounded.
-        transport = _GateTransport(schema.transport, run.session)
-        schema.__class__ = type("GateOpenApiSchema", (type(schema),), {"transport": property(lambda _: transport)})
-        self.operation = schema[run.contract.path][run.contract.method.upper()]
-        self.functions = {
-            name: getattr(openapi_checks, name, None) or getattr(generic, name) for name in SCHEMATHESIS_CHECKS
-        }
-        self.auth_checked = False
-
-    def _validate(self, case: Any, exchange: Exchange, response: requests.Response, names: list[str]) -> None:
-        from schemathesis.core.failures import Failure as SchemathesisFailure
-        from schemathesis.core.failures import FailureGroup
-
-        auth = self.run.caller_headers(exchange.caller) or None
-        for name in names:
-            failures: list[Any] = []
-            try:
-                case.validate_response(
-                    response,
-                    checks=[self.functions[name]],
-                    headers=auth,
-                    transport_kwargs={"session": self.run.session, "base_url": self.run.base},
-                )
-            except FailureGroup as group:
-                failures = list(group.exceptions)
-            except SchemathesisFailure as failure:
-                failures = [failure]
-            if self.run.session.stopped is not None:
-                raise self.run.session.stopped
-            self.run.ran([f"schemathesis.{name}"])
-            self.run.record(
-                Failure(f"schemathesis.{name}", f"{f.title}: {_first_line(f.message)}", exchange) for f in failures
-            )
-
-    def _case_for(self, exchange: Exchange) -> Any:
-        from urllib.parse import parse_qsl
-
-        return self.operation.Case(
-            query=dict(parse_qsl(exchange.query, keep_blank_values=True)),
-            headers=self.run.caller_headers(exchange.caller) or {},
+        schema = schemathesis.openapi.from_path(str(openapi_file), config=schemathesis.Config())
+        schema.app = _bridge(forward)
+        self.operation = schema[path][method.upper()]
+        # Schemathesis exports no by-name lookup of its built-in checks besides this registry; it is why
+        # pyproject pins schemathesis to the minor range the tests ran on.
+        load_all_checks()
+        ours = [c for c in CHECKS.values() if c.engine == "schemathesis"]
+        self.functions: dict[str, Any] = dict(
+            zip((c.id for c in ours), ST_CHECKS.get_by_names([c.name for c in ours]), strict=True)
         )
 
-    def _names(self, exchange: Exchange) -> list[str]:
-        names = [n for n in self.functions if n != "ignored_auth"]
-        authorised_ok = exchange.caller == "privileged" and exchange.status == 200
-        # The auth-bypass probes need up to three requests (one is usually replayed); once per run is enough.
-        budget_left = self.run.session.max_requests - self.run.session.sent
-        if authorised_ok and not self.auth_checked and budget_left >= AUTH_PROBES - 1:
-            names.append("ignored_auth")
-            self.auth_checked = True
-        return names
+    def check(self, check_ids: Iterable[str], exchange: Exchange, response: requests.Response) -> Iterator[Failure]:
+        """Run Schemathesis' checks on one answer the gate already has (probes aside, nothing is sent)."""
+        from schemathesis.errors import FailureGroup
 
-    def check_interactions(self) -> None:
-        for exchange, response in list(self.run.exchanges):
-            self._validate(self._case_for(exchange), exchange, response, self._names(exchange))
-        if not self.auth_checked:
-            self.run.notes["schemathesis.ignored_auth"] = "no privileged 200 to probe from, or no budget left"
+        headers = _credentials(response.request.headers) if response.request is not None else {}
+        case = self.operation.Case(query=dict(parse_qsl(exchange.query, keep_blank_values=True)), headers=headers)
+        for check_id in check_ids:
+            try:
+                case.validate_response(response, checks=[self.functions[check_id]], headers=headers or None)
+            except FailureGroup as group:
+                for failure in group.exceptions:
+                    yield Failure(
+                        check_id,
+                        f"{failure.title}: {_first_line(failure.message)}",
+                        exchange,
+                        pointer=_pointer(getattr(failure, "instance_path", None)),
+                    )
+            except (GateStop, RequestRefused, requests.RequestException):
+                raise  # from a probe: the run's own stop, not the check's
+            except Exception as exc:  # Schemathesis itself stumbled on this answer: say so, never crash
+                yield Failure(
+                    check_id,
+                    f"Schemathesis could not run this check: {type(exc).__name__}: {_first_line(str(exc))}",
+                    exchange,
+                    severity="warning",
+                )
 
-    def generated_cases(self) -> None:
-        """Seeded positive cases, sent while the budget lasts (repeats are answered by the replay cache)."""
+    def draw(self, negative: bool, examples: int, seed: int) -> list[str]:
+        """Seeded queries from Schemathesis' positive or negative generation, as query strings, in order."""
         import hypothesis
         from hypothesis import HealthCheck, given, settings
+        from schemathesis import GenerationMode
 
-        cases: list[Any] = []
+        mode = GenerationMode.NEGATIVE if negative else GenerationMode.POSITIVE
+        queries: list[str] = []
 
-        @hypothesis.seed(self.run.options.seed)
+        @hypothesis.seed(seed)
         @settings(
-            max_examples=self.run.options.examples,
+            max_examples=examples,
             database=None,
             deadline=None,
             phases=[hypothesis.Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
-        @given(self.operation.as_strategy())
+        @given(self.operation.as_strategy(generation_mode=mode))
         def collect(case: Any) -> None:
-            cases.append(case)
+            queries.append(_query_text(case.query))
 
         collect()
-        sent_queries: set[tuple[tuple[str, str], ...]] = set()
-        for index, case in enumerate(cases):
-            query = tuple(
-                sorted(
-                    (str(k), str(v).lower() if isinstance(v, bool) else str(v)) for k, v in (case.query or {}).items()
-                )
-            )
-            if query in sent_queries:
-                continue
-            sent_queries.add(query)
-            query_text = "&".join(f"{k}={v}" for k, v in query)
-            try:
-                exchange, response = self.run.send(f"schemathesis #{index + 1}", "privileged", query_text, None)
-            except GateStop as exc:
-                self.run.notes["schemathesis"] = f"generated cases stopped: {exc}"
-                break
-            self.run.result.generated_cases += 1
-            case.query = dict(query)
-            assert self.run.ctx is not None
-            self.run.record(run_checks(exchange, self.run.ctx, OWN_CHECKS_FOR_GENERATED_CASES))
-            self.run.ran(list(OWN_CHECKS_FOR_GENERATED_CASES))
-            self._validate(self._case_for(exchange), exchange, response, self._names(exchange))
+        return queries
 
 
-class _GateTransport:
-    """Wraps Schemathesis' transport so that every request it sends uses the gate's session."""
+def _bridge(forward: Forward) -> Callable[..., Iterable[bytes]]:
+    """A WSGI app that forwards what Schemathesis sends to the server, through the gate's session."""
 
-    def __init__(self, inner: Any, session: Any) -> None:
-        self._inner = inner
-        self._session = session
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        incoming = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key[:5] == "HTTP_"}
+        headers = {name: incoming[name.lower()] for name in CREDENTIAL_HEADERS if name.lower() in incoming}
+        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+        response = forward(environ["REQUEST_METHOD"], path, environ.get("QUERY_STRING", ""), headers)
+        framing = [(k, v) for k, v in response.headers.items() if k.lower() not in FRAMING_HEADERS]
+        start_response(f"{response.status_code} {response.reason or ''}".strip(), framing)
+        return [response.content]
 
-    def send(self, case: Any, **kwargs: Any) -> Any:
-        kwargs["session"] = self._session
-        return self._inner.send(case, **kwargs)
+    return app
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+
+def _credentials(headers: Any) -> dict[str, str]:
+    return {name: str(headers[name]) for name in CREDENTIAL_HEADERS if name in headers}
+
+
+def _query_text(query: Any) -> str:
+    """How the query goes on the wire: repeated names for lists, JSON spellings for scalars."""
+    if not isinstance(query, dict):
+        return ""
+    pairs: list[tuple[str, str]] = []
+    for name, value in query.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((str(name), _scalar(item)))
+    return urlencode(pairs)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def _pointer(path: Any) -> str | None:
+    if not isinstance(path, list | tuple):
+        return None
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
 def _first_line(message: str) -> str:
