@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,9 @@ JSON_MEDIA_TYPE = "application/json"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 Json = Any
+# The security schemes (components/securitySchemes) that name the caller and carry its secret.
+USER_ID_SCHEME, TOKEN_SCHEME = "userId", "authToken"
+RATE_LIMITED = "429"  # HTTP's Too Many Requests: its response declares the rate limiter's headers
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,26 @@ class Profile:
     require: dict[str, list[str]]
     # response status -> header name -> exact value the profile expects
     headers: dict[str, dict[str, str]]
+    # the lowest server major version this profile describes; None: chosen only by name
+    from_major: int | None = None
+
+    @property
+    def all_headers(self) -> dict[str, str]:
+        """Every header value the profile expects, whatever the status."""
+        return {name: value for by_name in self.headers.values() for name, value in by_name.items()}
+
+
+@dataclass(frozen=True)
+class RateLimitHeaders:
+    """The rate limiter's headers, as the contract names them on the 429 response."""
+
+    limit: str
+    remaining: str
+    reset: str
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        return (self.limit, self.remaining, self.reset)
 
 
 @dataclass
@@ -58,6 +82,11 @@ class Contract:
     responses: dict[str, str]  # status -> $id of the response body schema
     examples: dict[str, Example]
     profiles: dict[str, Profile]
+    # security scheme name -> the request header that carries it (apiKey schemes in a header)
+    auth_headers: dict[str, str] = field(default_factory=dict)
+    rate_limit: RateLimitHeaders | None = None
+    # query parameter name -> its schema
+    query_parameters: dict[str, dict[str, Json]] = field(default_factory=dict)
     _cache: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -81,6 +110,29 @@ class Contract:
         except KeyError:
             known = ", ".join(self.profiles)
             raise ContractError("contracts/profiles.json", f"no profile {name!r} (known: {known})") from None
+
+    def profile_for_version(self, version: str | None) -> str:
+        """The profile for a server version: the one with the highest `fromMajor` at or below its major."""
+        major = re.match(r"[0-9]{1,4}(?=\.|$)", version or "")
+        fitting = [
+            profile
+            for profile in self.profiles.values()
+            if major and profile.from_major is not None and profile.from_major <= int(major.group())
+        ]
+        return max(fitting, key=lambda profile: profile.from_major or 0).name if fitting else "default"
+
+    def credential_headers(self, user_id: str, auth_token: str) -> dict[str, str]:
+        """The request headers that carry a caller's credentials, named by the security schemes."""
+        return {self.auth_headers[USER_ID_SCHEME]: user_id, self.auth_headers[TOKEN_SCHEME]: auth_token}
+
+    def rate_limit_headers(self) -> RateLimitHeaders:
+        if self.rate_limit is None:
+            raise ContractError("openapi.yaml", "the 429 response declares no rate-limit headers")
+        return self.rate_limit
+
+    def boolean_parameters(self) -> tuple[str, ...]:
+        """Query parameters whose schema is a boolean (the server accepts the spellings true and false)."""
+        return tuple(name for name, schema in self.query_parameters.items() if schema.get("type") == "boolean")
 
     def cached(self, key: tuple[str, ...], build: Any) -> Any:
         """Build a derived object (policy schemas, validators) once per contract."""
@@ -250,10 +302,58 @@ def _profiles(root: Path) -> dict[str, Profile]:
             description=entry.get("description", ""),
             require=entry.get("require", {}),
             headers=entry.get("headers", {}),
+            from_major=entry.get("fromMajor"),
         )
     if "default" not in profiles:
         raise ContractError(str(path), "a 'default' profile is required")
     return profiles
+
+
+def _auth_headers(openapi: dict[str, Json]) -> dict[str, str]:
+    schemes = (openapi.get("components") or {}).get("securitySchemes") or {}
+    headers = {
+        name: scheme["name"]
+        for name, scheme in schemes.items()
+        if isinstance(scheme, dict) and scheme.get("type") == "apiKey" and scheme.get("in") == "header"
+    }
+    for name in (USER_ID_SCHEME, TOKEN_SCHEME):
+        if not isinstance(headers.get(name), str):
+            raise ContractError(f"openapi.yaml::/components/securitySchemes/{name}", "missing apiKey header scheme")
+    return headers
+
+
+def _rate_limit_headers(operation: dict[str, Json], where: str) -> RateLimitHeaders | None:
+    """Limit, remaining and reset, told apart by the ending of their names (the X-RateLimit-* family)."""
+    declared = ((operation.get("responses") or {}).get(RATE_LIMITED) or {}).get("headers") or {}
+    if not declared:
+        return None
+    roles: dict[str, str] = {}
+    for name in declared:
+        for role in ("limit", "remaining", "reset"):
+            if str(name).lower().endswith(role):
+                roles[role] = str(name)
+    missing = [role for role in ("limit", "remaining", "reset") if role not in roles]
+    if missing:
+        location = f"openapi.yaml::{where}/responses/{RATE_LIMITED}/headers"
+        raise ContractError(location, f"no header for the rate limit's {', '.join(missing)}")
+    return RateLimitHeaders(roles["limit"], roles["remaining"], roles["reset"])
+
+
+def _query_parameters(openapi: dict[str, Json], operation: dict[str, Json], where: str) -> dict[str, dict[str, Json]]:
+    parameters: dict[str, dict[str, Json]] = {}
+    for index, entry in enumerate(operation.get("parameters") or []):
+        ref = entry.get("$ref") if isinstance(entry, dict) else None
+        if isinstance(ref, str):
+            try:
+                entry = resolve_pointer(openapi, ref[1:]) if ref.startswith("#/") else None
+            except (KeyError, IndexError, ValueError, TypeError):
+                entry = None
+            if entry is None:
+                raise ContractError(f"openapi.yaml::{where}/parameters/{index}", f"$ref {ref!r} does not resolve")
+        if isinstance(entry, dict) and entry.get("in") == "query" and isinstance(entry.get("name"), str):
+            schema = entry.get("schema")
+            parameters[entry["name"]] = schema if isinstance(schema, dict) else {}
+    return parameters
 
 
 def build_contract(root: Path) -> Contract:
@@ -275,6 +375,9 @@ def build_contract(root: Path) -> Contract:
         responses=_response_ids(openapi, operation, components, where),
         examples=_examples(root, openapi, operation),
         profiles=_profiles(root),
+        auth_headers=_auth_headers(openapi),
+        rate_limit=_rate_limit_headers(operation, where),
+        query_parameters=_query_parameters(openapi, operation, where),
     )
     for profile in contract.profiles.values():
         for component in profile.require:

@@ -2,7 +2,8 @@
 with Schemathesis, then the verdict.
 
 Commands fill GateOptions; `run_gate` returns a plain GateResult (result.py); report.py renders it.
-Import direction: run -> st (lazily) -> checks; nothing imports run but the commands.
+Waiting and transport errors live in transport.py, exploration in explore.py.
+Import direction: run -> explore, transport, st (lazily) -> checks; nothing imports run but the commands.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -21,19 +22,14 @@ import requests
 from ..jsonio import read_json
 from ..loader import Contract, load_contract
 from .checks import CHECKS, PRIVILEGED, UNPRIVILEGED, Exchange, Failure, GateContext, run_checks
+from .explore import explore
 from .result import (
-    AUTH_PROBES,
-    BUDGET,
     FAILED,
-    FINISHED,
-    NEGATIVE_QUERY,
     NOT_APPLICABLE,
     NOT_CHECKED,
     NOT_RUN,
     PASSED,
-    POSITIVE,
     SKIPPED,
-    TIME,
     TURNED_OFF,
     WARNED,
     WRONG_TOKEN,
@@ -45,36 +41,10 @@ from .result import (
     InteractionOutcome,
     MockTarget,
 )
-from .secrets import display_url
-from .session import BudgetExhausted, DeadlineReached, GateSession, GateStop, RequestRefused
+from .session import GateSession, GateStop, RequestRefused
+from .transport import VERSION_PROBE, _reason, transport_failure, wait_until_answering
 
-__all__ = ["Credentials", "GateOptions", "GateResult", "MockTarget", "run_gate"]
-
-VERSION_PROBE = "/api/info"
-NOT_YET_UP = (502, 503, 504)  # what a proxy answers while the workspace behind it starts
-# Invalid queries are also sent anonymously (401 must come first), but only a sample: authentication does
-# not look at the query, so a few show the order as well as all of them would. Rocket.Chat never rate
-# limits a 401 (it carries no X-RateLimit-*); a server that does gets one, to spare its window.
-ANONYMOUS_NEGATIVE_SAMPLE, ANONYMOUS_NEGATIVE_SAMPLE_LIMITED = 5, 1
-# Schemathesis' ignored_auth asks without credentials, then with each credential header alone and wrong.
-AUTH_PROBE_REQUESTS = 3
-
-
-def query_is_valid(query: str) -> bool:
-    """What the route accepts: no query, or exactly one loadValues spelled true or false."""
-    pairs = parse_qsl(query, keep_blank_values=True)
-    return not pairs or (len(pairs) == 1 and pairs[0][0] == "loadValues" and pairs[0][1] in ("true", "false"))
-
-
-def unambiguous(query: str) -> str:
-    """A generated query without the parameters the server's query parser reads its own way.
-
-    Rocket.Chat parses queries with `qs`: an empty name is dropped and `name[...]` builds arrays
-    (accepted for loadValues from 8.6), so what such a query must get depends on the server's version.
-    """
-    pairs = parse_qsl(query, keep_blank_values=True)
-    kept = [(name, value) for name, value in pairs if name and "[" not in name and "]" not in name]
-    return urlencode(kept)
+__all__ = ["Credentials", "GateOptions", "GateResult", "MockTarget", "_reason", "run_gate", "transport_failure"]
 
 
 class _Run:
@@ -93,6 +63,7 @@ class _Run:
             read_timeout=options.read_timeout,
             min_interval=options.min_interval,
             verify=not options.insecure,
+            rate_limit=contract.rate_limit_headers(),
         )
         self.base = options.base_url.rstrip("/")
         self.findings: dict[tuple[Any, ...], Finding] = {}
@@ -106,12 +77,17 @@ class _Run:
 
     # --- plumbing --------------------------------------------------------------------------
     def caller_headers(self, caller: str) -> dict[str, str] | None:
+        privileged, unprivileged = self.options.privileged, self.options.unprivileged
         if caller == PRIVILEGED:
-            return self.options.privileged.headers()
+            return self.contract.credential_headers(privileged.user_id, privileged.auth_token)
         if caller == UNPRIVILEGED:
-            return self.options.unprivileged.headers() if self.options.unprivileged else None
+            return (
+                self.contract.credential_headers(unprivileged.user_id, unprivileged.auth_token)
+                if unprivileged
+                else None
+            )
         if caller == "wrong-token":
-            return {"X-User-Id": self.options.privileged.user_id, "X-Auth-Token": WRONG_TOKEN}
+            return self.contract.credential_headers(privileged.user_id, WRONG_TOKEN)
         return {}
 
     def forward(self, method: str, path: str, query: str, headers: dict[str, str]) -> requests.Response:
@@ -197,53 +173,12 @@ class _Run:
             self.result.stop_reason = reason
 
     # --- phases ----------------------------------------------------------------------------
-    def wait_until_answering(self) -> None:
-        """--wait-for: retry with backoff until the workspace answers (CI often starts right after a deploy).
-
-        Each attempt uses a fresh, equally bounded session: the run's session remembers answers, and a
-        proxy's 503 while the workspace starts must not be remembered.
-        """
-        if self.options.wait_for <= 0:
-            return
-        started = time.monotonic()
-        give_up = started + self.options.wait_for
-        probe_path = self.session.uncounted_paths[0]
-        delay = 0.2
-        while True:
-            problem: Exception | None = None
-            attempt = GateSession(
-                (probe_path,),
-                0,
-                give_up,
-                connect_timeout=self.options.connect_timeout,
-                read_timeout=self.options.read_timeout,
-                verify=not self.options.insecure,
-                uncounted_paths=(probe_path,),
-            )
-            try:
-                with attempt:
-                    if attempt.request("GET", self.base + VERSION_PROBE).status_code not in NOT_YET_UP:
-                        break
-            except requests.exceptions.SSLError:
-                raise  # a certificate does not fix itself by waiting
-            except (requests.exceptions.RequestException, GateStop) as exc:
-                problem = exc
-            if time.monotonic() + delay > give_up:
-                self.result.waited = time.monotonic() - started
-                if isinstance(problem, requests.exceptions.RequestException):
-                    raise problem  # named like any transport failure, with the time waited
-                why = str(problem) if problem is not None else f"it still answers {NOT_YET_UP[0]}-{NOT_YET_UP[-1]}"
-                raise GateStop(f"{display_url(self.options.base_url)} did not come up: {why}")
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
-        self.result.waited = time.monotonic() - started
-        self.session.deadline = time.monotonic() + self.options.timeout  # --timeout counts from here
-
     def detect_version(self) -> None:
         if self.options.server_version:
             self.result.server_version, self.result.version_source = self.options.server_version, "given"
         else:
-            response = self.session.request("GET", self.base + VERSION_PROBE, headers=self.options.privileged.headers())
+            headers = self.caller_headers(PRIVILEGED)
+            response = self.session.request("GET", self.base + VERSION_PROBE, headers=headers)
             try:
                 info = orjson.loads(response.content) if response.status_code == 200 else None
             except orjson.JSONDecodeError:  # not JSON, or nested deeper than any version answer is
@@ -251,8 +186,7 @@ class _Run:
             version = info.get("version") if isinstance(info, dict) else None
             if isinstance(version, str) and re.match(r"[0-9]{1,4}(\.|$)", version):
                 self.result.server_version, self.result.version_source = version, "detected"
-        major = re.match(r"[0-9]{1,4}(?=\.|$)", self.result.server_version or "")
-        self.result.profile = self.options.profile or ("8" if major and int(major.group()) >= 8 else "default")
+        self.result.profile = self.options.profile or self.contract.profile_for_version(self.result.server_version)
         self.contract.profile(self.result.profile)  # unknown profile: ContractError, a usage error
         self.ctx = GateContext(
             contract=self.contract,
@@ -267,7 +201,11 @@ class _Run:
             from .st import SchemathesisAdapter
 
             self.adapter = SchemathesisAdapter(
-                self.contract.openapi_file, self.contract.path, self.contract.method, self.forward
+                self.contract.openapi_file,
+                self.contract.path,
+                self.contract.method,
+                self.forward,
+                tuple(self.contract.auth_headers.values()),
             )
 
     def interactions(self) -> None:
@@ -307,82 +245,6 @@ class _Run:
             failed = sorted({f.check for f in self.inspect(exchange, response) if f.severity == "error"})
             if failed:
                 outcome.state, outcome.note = FAILED, "; ".join(failed)
-
-    def explore(self) -> None:
-        """Auth probes, then Schemathesis' positive and negative queries, while the budget and time last.
-
-        Cut short by the budget or the time, it is reported, not failed (unless --exploration-must-finish).
-        """
-        exploration = self.result.exploration
-        if self.adapter is None:
-            exploration.stopped = TURNED_OFF
-            return
-        if self.result.stop_reason:
-            exploration.stopped = NOT_RUN
-            return
-        try:
-            self.auth_probes()
-            numbers: dict[str, int] = {}
-            for kind, caller, query, expected in self.plan():
-                self.kind = kind
-                numbers[kind] = numbers.get(kind, 0) + 1
-                self.inspect(*self.send(f"{kind} #{numbers[kind]}", caller, query, expected))
-            exploration.stopped = FINISHED
-        except BudgetExhausted as exc:
-            exploration.stopped, exploration.detail = BUDGET, str(exc)
-        except DeadlineReached as exc:
-            exploration.stopped, exploration.detail = TIME, str(exc)
-        finally:
-            self.kind = "interaction"
-        if exploration.cut_short:
-            for check in CHECKS.values():
-                if check.once and not self.examined.get(check.id):
-                    self.not_reached[check.id] = f"exploration cut short before it finished: {exploration.detail}"
-
-    def auth_probes(self) -> None:
-        """Schemathesis' auth-bypass check, once, from a privileged 200: it sends its own probes."""
-        assert self.ctx is not None
-        for check in (c for c in CHECKS.values() if c.once and c.engine == "schemathesis"):
-            source = next(((e, r) for e, r in self.exchanges if check.applies(e, self.ctx)), None)
-            if source is None:
-                continue
-            self.result.exploration.planned[AUTH_PROBES] = AUTH_PROBE_REQUESTS
-            self.kind = AUTH_PROBES
-            failures = list(self.adapter.check([check.id], *source))  # raises GateStop if its probes are cut
-            self.examined[check.id] = self.examined.get(check.id, 0) + 1
-            self.record(failures)
-
-    def plan(self) -> list[tuple[str, str, str, int]]:
-        """The distinct requests exploration will make, in order: (kind, caller, query, expected status)."""
-        exploration = self.result.exploration
-        options = self.options
-        positives = self.adapter.draw(False, options.examples, options.seed)
-        negatives = self.adapter.draw(True, options.examples, options.seed)
-        exploration.generated = {POSITIVE: len(positives), NEGATIVE_QUERY: len(negatives)}
-        callers = [c for c in (PRIVILEGED, UNPRIVILEGED) if self.caller_headers(c) is not None]
-        plan: list[tuple[str, str, str, int]] = []
-        seen = set(self.made)
-        anonymous, sample = 0, self.anonymous_sample()
-        for query in [unambiguous(q) for q in positives + negatives]:
-            if query_is_valid(query):
-                wanted = [(POSITIVE, caller, query, 200) for caller in callers]
-            else:  # invalid: 400 for a caller who is let in, and 401 first for one who is not
-                wanted = [(NEGATIVE_QUERY, PRIVILEGED, query, 400)]
-                if anonymous < sample and ("anonymous", query) not in seen:
-                    wanted.append((NEGATIVE_QUERY, "anonymous", query, 401))
-                    anonymous += 1
-            for kind, caller, text, expected in wanted:
-                if (caller, text) not in seen:
-                    seen.add((caller, text))
-                    plan.append((kind, caller, text, expected))
-        plan.sort(key=lambda item: item[0] != POSITIVE)  # the few positive ones first
-        for kind, *_ in plan:
-            exploration.planned[kind] = exploration.planned.get(kind, 0) + 1
-        return plan
-
-    def anonymous_sample(self) -> int:
-        limited = any(e.caller == "anonymous" and "x-ratelimit-remaining" in e.headers for e, _ in self.exchanges)
-        return ANONYMOUS_NEGATIVE_SAMPLE_LIMITED if limited else ANONYMOUS_NEGATIVE_SAMPLE
 
     def rate_limited_answers(self) -> None:
         """A 429 is never a violation by itself, but its own body and headers must keep the contract."""
@@ -457,11 +319,11 @@ def run_gate(options: GateOptions) -> GateResult:
         hypothesis_home.set_hypothesis_home_dir(storage.name)
     try:
         try:
-            run.wait_until_answering()
+            wait_until_answering(run)
             run.detect_version()
             run.load_schemathesis()
             run.interactions()
-            run.explore()
+            explore(run)
         except requests.exceptions.RequestException as exc:
             run.stop(transport_failure(exc, options))
         except (GateStop, RequestRefused) as exc:
@@ -485,29 +347,3 @@ def run_gate(options: GateOptions) -> GateResult:
         storage.cleanup()
     result.elapsed = time.monotonic() - started
     return result
-
-
-def transport_failure(exc: requests.exceptions.RequestException, options: GateOptions) -> str:
-    """One line for a failed request: TLS, connect or read timeout, unreachable (no user info in it)."""
-    base = display_url(options.base_url)
-    if isinstance(exc, requests.exceptions.SSLError):
-        return f"TLS failure talking to {base}: {_reason(exc)} (--insecure skips verification)"
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return f"connecting to {base} timed out after {options.connect_timeout:g} s"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"{base} did not answer within {options.read_timeout:g} s (--read-timeout)"
-    return f"cannot reach {base}: {_reason(exc)}"
-
-
-def _reason(exc: Exception) -> str:
-    """The innermost, most telling line of a requests exception (no URL with credentials in it)."""
-    text = str(exc)
-    for marker in ("Name or service not known", "nodename nor servname", "Temporary failure in name resolution"):
-        if marker in text:
-            return "DNS lookup failed (unknown host)"
-    if "Connection refused" in text:
-        return "connection refused"
-    if "CERTIFICATE_VERIFY_FAILED" in text:
-        return "certificate verify failed"
-    # No cut here: a cut before the redactor could leave half a secret; the report cuts after masking.
-    return text.splitlines()[0] if text else type(exc).__name__

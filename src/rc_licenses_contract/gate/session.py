@@ -33,6 +33,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from ..loader import RateLimitHeaders
 from .secrets import display_url
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -217,8 +218,10 @@ class GateSession(requests.Session):
         min_interval: float = 0.0,
         verify: bool = True,
         uncounted_paths: tuple[str, ...] = (),
+        rate_limit: RateLimitHeaders | None = None,
     ) -> None:
         super().__init__()
+        self.rate_limit = rate_limit  # the contract's rate-limit header names; None: pace by Retry-After only
         self.allowed_paths = allowed_paths
         self.uncounted_paths = uncounted_paths  # another route: not the rate-limited one under test
         self.max_requests = max_requests
@@ -284,7 +287,7 @@ class GateSession(requests.Session):
                 raise DeadlineReached(
                     "rate limited (429) and the wait until the limit resets exceeds --timeout"
                     if wait is not None
-                    else "rate limited (429) without X-RateLimit-Reset or Retry-After to say when to retry"
+                    else f"rate limited (429) without {self._reset_name} or Retry-After to say when to retry"
                 )
             self.sleep(wait)
 
@@ -323,8 +326,9 @@ class GateSession(requests.Session):
 
     def _replay_key(self, url: str, kwargs: dict[str, Any]) -> tuple[str, ...]:
         prepared = requests.Request("GET", url, params=kwargs.get("params")).prepare()
-        headers = {k.lower(): str(v) for k, v in (kwargs.get("headers") or {}).items()}
-        return (str(prepared.url), headers.get("x-auth-token", ""), headers.get("x-user-id", ""))
+        # The request's own headers are its credentials (whatever the contract names them): part of the key.
+        headers = sorted(f"{k.lower()}: {v}" for k, v in (kwargs.get("headers") or {}).items())
+        return (str(prepared.url), *headers)
 
     def _read_bounded(self, response: requests.Response) -> None:
         chunks: list[bytes] = []
@@ -341,9 +345,15 @@ class GateSession(requests.Session):
         response._content = b"".join(chunks)
         response._content_consumed = True
 
+    @property
+    def _reset_name(self) -> str:
+        return self.rate_limit.reset if self.rate_limit else "a rate-limit reset header"
+
     def _learn_limits(self, response: requests.Response) -> None:
-        remaining = header_int(response.headers.get("X-RateLimit-Remaining"))
-        reset = header_int(response.headers.get("X-RateLimit-Reset"))
+        if self.rate_limit is None:
+            return
+        remaining = header_int(response.headers.get(self.rate_limit.remaining))
+        reset = header_int(response.headers.get(self.rate_limit.reset))
         if remaining is not None:
             self.pace.remaining = remaining
         if reset is not None and reset >= 0:
@@ -365,7 +375,7 @@ class GateSession(requests.Session):
             raise DeadlineReached("--timeout reached")
 
     def _wait_after_429(self, response: requests.Response) -> float | None:
-        reset = header_int(response.headers.get("X-RateLimit-Reset"))
+        reset = header_int(response.headers.get(self.rate_limit.reset)) if self.rate_limit else None
         if reset is not None and reset >= 0:
             return max(0.0, reset / 1000.0 - time.time()) + 0.05
         return retry_after_seconds(response.headers.get("Retry-After"))

@@ -21,20 +21,22 @@ from .session import GateStop, RequestRefused
 
 # forward(method, path, query, headers) -> the answer, through the gate's session.
 Forward = Callable[[str, str, str, dict[str, str]], requests.Response]
-CREDENTIAL_HEADERS = ("X-Auth-Token", "X-User-Id")
 # Headers that describe the bytes on the wire, which the bridge re-frames (requests already decoded them).
 FRAMING_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection"}
 
 
 class SchemathesisAdapter:
-    def __init__(self, openapi_file: Path, path: str, method: str, forward: Forward) -> None:
+    def __init__(
+        self, openapi_file: Path, path: str, method: str, forward: Forward, credential_headers: tuple[str, ...]
+    ) -> None:
         import schemathesis
         from schemathesis.checks import CHECKS as ST_CHECKS
         from schemathesis.checks import load_all_checks
 
         # An explicit config: never pick up a schemathesis.toml from the user's folders.
         schema = schemathesis.openapi.from_path(str(openapi_file), config=schemathesis.Config())
-        schema.app = _bridge(forward)
+        self.credential_headers = credential_headers  # the security schemes' headers, passed on to the server
+        schema.app = _bridge(forward, credential_headers)
         self.operation = schema[path][method.upper()]
         # Schemathesis exports no by-name lookup of its built-in checks besides this registry; it is why
         # pyproject pins schemathesis to the minor range the tests ran on.
@@ -48,7 +50,9 @@ class SchemathesisAdapter:
         """Run Schemathesis' checks on one answer the gate already has (probes aside, nothing is sent)."""
         from schemathesis.errors import FailureGroup
 
-        headers = _credentials(response.request.headers) if response.request is not None else {}
+        headers = (
+            _credentials(response.request.headers, self.credential_headers) if response.request is not None else {}
+        )
         case = self.operation.Case(query=dict(parse_qsl(exchange.query, keep_blank_values=True)), headers=headers)
         for check_id in check_ids:
             try:
@@ -96,12 +100,12 @@ class SchemathesisAdapter:
         return queries
 
 
-def _bridge(forward: Forward) -> Callable[..., Iterable[bytes]]:
+def _bridge(forward: Forward, credential_headers: tuple[str, ...]) -> Callable[..., Iterable[bytes]]:
     """A WSGI app that forwards what Schemathesis sends to the server, through the gate's session."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         incoming = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key[:5] == "HTTP_"}
-        headers = {name: incoming[name.lower()] for name in CREDENTIAL_HEADERS if name.lower() in incoming}
+        headers = {name: incoming[name.lower()] for name in credential_headers if name.lower() in incoming}
         path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
         response = forward(environ["REQUEST_METHOD"], path, environ.get("QUERY_STRING", ""), headers)
         framing = [(k, v) for k, v in response.headers.items() if k.lower() not in FRAMING_HEADERS]
@@ -111,8 +115,8 @@ def _bridge(forward: Forward) -> Callable[..., Iterable[bytes]]:
     return app
 
 
-def _credentials(headers: Any) -> dict[str, str]:
-    return {name: str(headers[name]) for name in CREDENTIAL_HEADERS if name in headers}
+def _credentials(headers: Any, credential_headers: tuple[str, ...]) -> dict[str, str]:
+    return {name: str(headers[name]) for name in credential_headers if name in headers}
 
 
 def _query_text(query: Any) -> str:

@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from ..domain import GLOBAL_KINDS
 from ..errors import ContractError
-from ..loader import Contract, load_contract
+from ..loader import TOKEN_SCHEME, USER_ID_SCHEME, Contract, load_contract
 from .faults import FAULTS, Reply
 from .model import (
     BYPASS,
@@ -56,8 +56,8 @@ DEFAULT_PROBLEM = "must NOT have additional properties"  # the 400 that Prefer: 
 # 8.x is modelled as the typed registration (errorType error-invalid-params, query checked before the
 # limiter); 6.x and 7.x as addRoute (invalid-params, limiter first). See README, "The mock".
 TYPED_ROUTE_VERSIONS = ("8",)
-ARRAY_COERCING_VERSIONS = ("8",)  # the query parser coerces loadValues[]=… to an array from 8.6 on
-ARRAY_ITEM = re.compile(r"loadValues\[([0-9]*)\]")
+ARRAY_COERCING_VERSIONS = ("8",)  # the query parser coerces name[]=… to an array from 8.6 on
+ARRAY_ITEM = re.compile(r"([^\[\]]*)\[([0-9]*)\]")  # name[] or name[3]
 ARRAY_LIMIT = 500  # items the router's query parser accepts in one array
 
 
@@ -128,7 +128,7 @@ def parse_prefer(header: str, state: MockState) -> dict[str, str]:
         allowed: dict[str, Any] = {
             "scenario": state.scenarios,
             "version": VERSIONS,
-            "code": ("200", "400", "401", "429"),
+            "code": tuple(state.contract.responses),
             "fault": FAULTS,
             "dynamic": ("true", "false"),
         }
@@ -150,9 +150,17 @@ class MockServer:
 
     # --- the steps of the real server: authentication, then (inside the authenticated action) the
     # rate limiter and query validation, in the order the route's registration form gives them
+    def _credentials(self, request: Request) -> dict[str, str]:
+        """The credential headers as sent (names from the contract's security schemes; "" when absent)."""
+        names = self.state.contract.auth_headers
+        return {
+            names[scheme].lower(): request.headers.get(names[scheme], "") for scheme in (USER_ID_SCHEME, TOKEN_SCHEME)
+        }
+
     def _authenticate(self, request: Request) -> User | None:
-        token = request.headers.get("x-auth-token")
-        user_id = request.headers.get("x-user-id")
+        names = self.state.contract.auth_headers
+        token = request.headers.get(names[TOKEN_SCHEME])
+        user_id = request.headers.get(names[USER_ID_SCHEME])
         if not token or not user_id:
             return None
         return self.state.users.get((user_id, token))
@@ -173,9 +181,10 @@ class MockServer:
         now_ms = int(time.time() * 1000)
         window = self._window(request, seconds, now_ms)
         window.count += 1
-        headers["X-RateLimit-Limit"] = str(calls)
-        headers["X-RateLimit-Remaining"] = str(max(0, calls - window.count))
-        headers["X-RateLimit-Reset"] = str(window.reset_ms)
+        named = self.state.contract.rate_limit_headers()
+        headers[named.limit] = str(calls)
+        headers[named.remaining] = str(max(0, calls - window.count))
+        headers[named.reset] = str(window.reset_ms)
         if window.count > calls:
             return max(1, math.ceil((window.reset_ms - now_ms) / 1000))
         return None
@@ -185,45 +194,47 @@ class MockServer:
         calls, seconds = self.state.config.rate_limit or DEFAULT_RATE_LIMIT
         now_ms = int(time.time() * 1000)
         window = self._window(request, seconds, now_ms)
-        headers["X-RateLimit-Limit"] = str(calls)
-        headers["X-RateLimit-Remaining"] = "0"
-        headers["X-RateLimit-Reset"] = str(window.reset_ms)
+        named = self.state.contract.rate_limit_headers()
+        headers[named.limit] = str(calls)
+        headers[named.remaining] = "0"
+        headers[named.reset] = str(window.reset_ms)
         wait = max(1, math.ceil((window.reset_ms - now_ms) / 1000))
         return Reply(429, too_many_requests_body(wait), headers)
 
-    @staticmethod
-    def _query_problem(request: Request, version: str, lenient: bool) -> QueryVerdict:
-        """Validate the query as the route does (ajv, additionalProperties: false, loadValues boolean).
+    def _query_problem(self, request: Request, version: str, lenient: bool) -> QueryVerdict:
+        """Validate the query as the route does (ajv, additionalProperties: false, booleans as booleans).
 
-        8.6 and later parse the query with qs: `loadValues[]=true`, `loadValues[0]=true` become an
-        array, and an array of one item is coerced to that item; before 8.6 such a name is just an
-        unknown parameter. A repeated parameter is an array of several items: "must be boolean".
+        8.6 and later parse the query with qs: `name[]=true`, `name[0]=true` become an array, and an
+        array of one item is coerced to that item; before 8.6 such a name is just an unknown
+        parameter. A repeated parameter is an array of several items: "must be boolean".
         """
         if not request.scope["query_string"]:
             return QueryVerdict()
+        contract = self.state.contract
         coerces_arrays = version in ARRAY_COERCING_VERSIONS
-        values: list[str] = []
+        values: dict[str, list[str]] = {name: [] for name in contract.boolean_parameters()}
         unknown = not_a_list = False
         for name, value in request.query_params.multi_items():
-            if name == "loadValues":
-                values.append(value)
-            elif coerces_arrays and name.startswith("loadValues["):
-                index = ARRAY_ITEM.fullmatch(name)
-                if index is not None and (not index[1] or int(index[1]) <= ARRAY_LIMIT):
-                    values.append(value)
-                else:  # loadValues[x]=…: qs makes an object
+            base = name.split("[", 1)[0]
+            if name in values:
+                values[name].append(value)
+            elif coerces_arrays and base != name and base in values:
+                item = ARRAY_ITEM.fullmatch(name)
+                if item is not None and (not item[2] or int(item[2]) <= ARRAY_LIMIT):
+                    values[base].append(value)
+                else:  # name[x]=…: qs makes an object
                     not_a_list = True
-            else:
+            elif name not in contract.query_parameters:
                 unknown = True
-        if coerces_arrays and len(values) > ARRAY_LIMIT:
+        if coerces_arrays and any(len(given) > ARRAY_LIMIT for given in values.values()):
             return QueryVerdict(problem=UNPARSABLE_QUERY)
         if lenient:
-            return QueryVerdict(load_values=values[-1:] == ["true"])
+            return QueryVerdict(load_values=any(given[-1:] == ["true"] for given in values.values()))
         if unknown:
             return QueryVerdict(problem="must NOT have additional properties")
-        if not_a_list or len(values) > 1 or (values and values[0] not in BOOLEAN_SPELLINGS):
+        if not_a_list or any(len(given) > 1 or given[:1] not in ([], ["true"], ["false"]) for given in values.values()):
             return QueryVerdict(problem="must be boolean")
-        return QueryVerdict(load_values=bool(values) and BOOLEAN_SPELLINGS[values[0]])
+        return QueryVerdict(load_values=any(given == ["true"] for given in values.values()))
 
     def _body_200(self, scenario: Scenario, version: str, user: User, load_values: bool, dynamic: bool) -> Any:
         if dynamic:
@@ -244,10 +255,9 @@ class MockServer:
         version = prefer.get("version", state.config.server_version)
         scenario = state.scenarios[prefer.get("scenario", state.config.scenario)]
         fault_name = prefer.get("fault", state.config.fault)
-        headers: dict[str, str] = {}
-        if version == "8":
-            headers["Cache-Control"] = "no-store"
-            headers["Pragma"] = "no-cache"
+        # The headers the version's profile expects from the router (the 401 of authentication goes without).
+        expected = state.contract.profile(state.contract.profile_for_version(version)).all_headers
+        headers: dict[str, str] = dict(expected)
         user = self._authenticate(request)
         reply = self._decide(request, prefer, version, scenario, fault_name, user, headers)
         fault = FAULTS.get(fault_name) if fault_name else None
@@ -257,7 +267,9 @@ class MockServer:
             context = {
                 "fault_delay": state.config.fault_delay,
                 "full_license": scenario.license,
-                "credentials": {k: request.headers.get(k, "") for k in ("x-user-id", "x-auth-token")},
+                "credentials": self._credentials(request),
+                "profile_headers": expected,
+                "rate_limit": state.contract.rate_limit_headers(),
             }
             reply = fault.rewrite(reply, context)
         if reply.delay:
@@ -285,7 +297,7 @@ class MockServer:
             user = NO_AUTH_USER
         if user is None or code == "401":
             # Sent by the authentication step, before the router adds its headers and before the
-            # rate limiter: never counted, no X-RateLimit-*, no Cache-Control/Pragma.
+            # rate limiter: never counted, no rate-limit headers, none of the profile's headers either.
             return Reply(401, unauthorized_body(version), {})
         verdict = self._query_problem(request, version, lenient=fault == "ignore-unknown-params")
         if version in TYPED_ROUTE_VERSIONS:

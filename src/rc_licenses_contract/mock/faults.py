@@ -181,15 +181,16 @@ def _bad_401(reply: Reply, context: dict[str, Any]) -> Reply:
 
 @_register("missing-cache-headers", "8.x answers lack Cache-Control: no-store and Pragma: no-cache", "headers")
 def _missing_cache_headers(reply: Reply, context: dict[str, Any]) -> Reply:
-    reply.headers.pop("Cache-Control", None)
-    reply.headers.pop("Pragma", None)
+    for name in context["profile_headers"]:
+        reply.headers.pop(name, None)
     return reply
 
 
 @_register("garbled-rate-limit-headers", 'X-RateLimit-Remaining is the word "lots" instead of a number', "headers")
 def _garbled_rate_limit_headers(reply: Reply, context: dict[str, Any]) -> Reply:
-    if "X-RateLimit-Remaining" in reply.headers:
-        reply.headers["X-RateLimit-Remaining"] = "lots"
+    remaining = context["rate_limit"].remaining
+    if remaining in reply.headers:
+        reply.headers[remaining] = "lots"
     return reply
 
 
@@ -203,7 +204,7 @@ def _echo_credentials(reply: Reply, context: dict[str, Any]) -> Reply:
 
 @_register("rate-limit-headers-missing", "rate-limited answers lack the X-RateLimit-* headers", "headers")
 def _rate_limit_headers_missing(reply: Reply, context: dict[str, Any]) -> Reply:
-    for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+    for name in context["rate_limit"].names:
         reply.headers.pop(name, None)
     return reply
 

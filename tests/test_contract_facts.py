@@ -1,0 +1,71 @@
+"""Endpoint facts come from the contract files: header names, query parameters, the version rule.
+
+Renaming a header or moving the version rule in the files changes what the mock sends and what the
+gate asks for, with no code edited.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import requests
+
+from rc_licenses_contract.gate.run import Credentials, GateOptions, run_gate
+from rc_licenses_contract.loader import Contract, RateLimitHeaders, build_contract
+from rc_licenses_contract.mock.app import MockConfig
+from rc_licenses_contract.mock.runner import running_mock
+
+ADMIN = Credentials("rc-demo-admin", "demo-admin-token")
+USER = Credentials("rc-demo-user", "demo-user-token")  # rate limited: the admin may bypass the limiter
+
+
+def test_the_shipped_contract_names_the_facts(contract: Contract) -> None:
+    assert contract.auth_headers == {"authToken": "X-Auth-Token", "userId": "X-User-Id"}
+    assert contract.credential_headers("u", "t") == {"X-User-Id": "u", "X-Auth-Token": "t"}
+    assert contract.rate_limit_headers() == RateLimitHeaders(
+        "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"
+    )
+    assert contract.boolean_parameters() == ("loadValues",)
+    assert contract.profile("8").all_headers == {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    versions = {"6.13.1": "default", "7.10.4": "default", "8.8.1": "8", "10": "8", None: "default", "x.1": "default"}
+    assert {version: contract.profile_for_version(version) for version in versions} == versions
+
+
+def renamed_contract(root: Path) -> Contract:
+    """The contract with the token header, the rate-limit headers and the 8.x rule (now from 7) renamed."""
+    openapi = root / "openapi.yaml"
+    text = openapi.read_text(encoding="utf-8")
+    openapi.write_text(text.replace("name: X-Auth-Token", "name: X-Api-Token").replace("X-RateLimit-", "RateLimit-"))
+    profiles_file = root / "contracts" / "profiles.json"
+    profiles = json.loads(profiles_file.read_text(encoding="utf-8"))
+    profiles["profiles"]["8"]["fromMajor"] = 7
+    profiles_file.write_text(json.dumps(profiles), encoding="utf-8")
+    return build_contract(root)
+
+
+def test_renamed_facts_reach_the_mock_and_the_gate(contract_copy: Path) -> None:
+    contract = renamed_contract(contract_copy)
+    assert contract.auth_headers["authToken"] == "X-Api-Token"
+    assert contract.rate_limit_headers().names == ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+    assert contract.profile_for_version("7.10.4") == "8"
+
+    config = MockConfig(root=contract_copy, server_version="7", rate_limit=(50, 60.0))
+    with running_mock(config) as base:
+        url = base + contract.path
+        renamed = requests.get(url, headers={"X-User-Id": USER.user_id, "X-Api-Token": USER.auth_token}, timeout=10)
+        assert renamed.status_code == 200
+        assert renamed.headers["RateLimit-Remaining"].isdigit()
+        assert "X-RateLimit-Remaining" not in renamed.headers
+        assert renamed.headers["Cache-Control"] == "no-store", "7.x now falls under the 8 profile"
+        old_name = requests.get(url, headers={"X-User-Id": USER.user_id, "X-Auth-Token": USER.auth_token}, timeout=10)
+        assert old_name.status_code == 401
+
+        options = GateOptions(base_url=base, privileged=ADMIN, unprivileged=None, root=contract_copy, timeout=30.0)
+        options.schemathesis = False
+        result = run_gate(options)
+    assert result.server_version == "7.10.4"
+    assert result.profile == "8", "the version rule is read from profiles.json"
+    assert result.stop_reason is None, "the gate sent the credentials under the renamed header"
+    privileged = [i.status for i in result.interactions if i.caller == "privileged"]
+    assert privileged and 401 not in privileged and 200 in privileged
