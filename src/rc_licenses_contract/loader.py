@@ -16,6 +16,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from .contract_facts import RATE_LIMITED as RATE_LIMITED  # re-exported: the code asks the loader
+from .contract_facts import TOKEN_SCHEME as TOKEN_SCHEME
+from .contract_facts import USER_ID_SCHEME as USER_ID_SCHEME
+from .contract_facts import RateLimitHeaders as RateLimitHeaders
+from .contract_facts import (
+    read_auth_headers,
+    read_query_parameters,
+    read_rate_limit_headers,
+)
 from .errors import ContractError
 from .jsonio import read_json, read_yaml
 
@@ -25,9 +34,6 @@ JSON_MEDIA_TYPE = "application/json"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 Json = Any
-# The security schemes (components/securitySchemes) that name the caller and carry its secret.
-USER_ID_SCHEME, TOKEN_SCHEME = "userId", "authToken"
-RATE_LIMITED = "429"  # HTTP's Too Many Requests: its response declares the rate limiter's headers
 
 
 @dataclass(frozen=True)
@@ -55,19 +61,6 @@ class Profile:
     def all_headers(self) -> dict[str, str]:
         """Every header value the profile expects, whatever the status."""
         return {name: value for by_name in self.headers.values() for name, value in by_name.items()}
-
-
-@dataclass(frozen=True)
-class RateLimitHeaders:
-    """The rate limiter's headers, as the contract names them on the 429 response."""
-
-    limit: str
-    remaining: str
-    reset: str
-
-    @property
-    def names(self) -> tuple[str, str, str]:
-        return (self.limit, self.remaining, self.reset)
 
 
 @dataclass
@@ -309,53 +302,6 @@ def _profiles(root: Path) -> dict[str, Profile]:
     return profiles
 
 
-def _auth_headers(openapi: dict[str, Json]) -> dict[str, str]:
-    schemes = (openapi.get("components") or {}).get("securitySchemes") or {}
-    headers = {
-        name: scheme["name"]
-        for name, scheme in schemes.items()
-        if isinstance(scheme, dict) and scheme.get("type") == "apiKey" and scheme.get("in") == "header"
-    }
-    for name in (USER_ID_SCHEME, TOKEN_SCHEME):
-        if not isinstance(headers.get(name), str):
-            raise ContractError(f"openapi.yaml::/components/securitySchemes/{name}", "missing apiKey header scheme")
-    return headers
-
-
-def _rate_limit_headers(operation: dict[str, Json], where: str) -> RateLimitHeaders | None:
-    """Limit, remaining and reset, told apart by the ending of their names (the X-RateLimit-* family)."""
-    declared = ((operation.get("responses") or {}).get(RATE_LIMITED) or {}).get("headers") or {}
-    if not declared:
-        return None
-    roles: dict[str, str] = {}
-    for name in declared:
-        for role in ("limit", "remaining", "reset"):
-            if str(name).lower().endswith(role):
-                roles[role] = str(name)
-    missing = [role for role in ("limit", "remaining", "reset") if role not in roles]
-    if missing:
-        location = f"openapi.yaml::{where}/responses/{RATE_LIMITED}/headers"
-        raise ContractError(location, f"no header for the rate limit's {', '.join(missing)}")
-    return RateLimitHeaders(roles["limit"], roles["remaining"], roles["reset"])
-
-
-def _query_parameters(openapi: dict[str, Json], operation: dict[str, Json], where: str) -> dict[str, dict[str, Json]]:
-    parameters: dict[str, dict[str, Json]] = {}
-    for index, entry in enumerate(operation.get("parameters") or []):
-        ref = entry.get("$ref") if isinstance(entry, dict) else None
-        if isinstance(ref, str):
-            try:
-                entry = resolve_pointer(openapi, ref[1:]) if ref.startswith("#/") else None
-            except (KeyError, IndexError, ValueError, TypeError):
-                entry = None
-            if entry is None:
-                raise ContractError(f"openapi.yaml::{where}/parameters/{index}", f"$ref {ref!r} does not resolve")
-        if isinstance(entry, dict) and entry.get("in") == "query" and isinstance(entry.get("name"), str):
-            schema = entry.get("schema")
-            parameters[entry["name"]] = schema if isinstance(schema, dict) else {}
-    return parameters
-
-
 def build_contract(root: Path) -> Contract:
     openapi = read_yaml(root / "openapi.yaml")
     if not isinstance(openapi, dict):
@@ -375,9 +321,9 @@ def build_contract(root: Path) -> Contract:
         responses=_response_ids(openapi, operation, components, where),
         examples=_examples(root, openapi, operation),
         profiles=_profiles(root),
-        auth_headers=_auth_headers(openapi),
-        rate_limit=_rate_limit_headers(operation, where),
-        query_parameters=_query_parameters(openapi, operation, where),
+        auth_headers=read_auth_headers(openapi),
+        rate_limit=read_rate_limit_headers(operation, where),
+        query_parameters=read_query_parameters(openapi, operation, where, resolve_pointer),
     )
     for profile in contract.profiles.values():
         for component in profile.require:
