@@ -122,5 +122,6 @@ def plan(run: _Run) -> list[tuple[str, str, str, int]]:
 
 
 def anonymous_sample(run: _Run) -> int:
-    limited = any(e.caller == "anonymous" and "x-ratelimit-remaining" in e.headers for e, _ in run.exchanges)
+    remaining = run.contract.rate_limit_headers().remaining.lower()
+    limited = any(e.caller == "anonymous" and remaining in e.headers for e, _ in run.exchanges)
     return ANONYMOUS_NEGATIVE_SAMPLE_LIMITED if limited else ANONYMOUS_NEGATIVE_SAMPLE
