@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import requests
 
 from rc_licenses_contract.gate.run import Credentials, GateOptions, run_gate
+from rc_licenses_contract.lint import lint
 from rc_licenses_contract.loader import Contract, RateLimitHeaders, build_contract
 from rc_licenses_contract.mock.app import MockConfig
 from rc_licenses_contract.mock.runner import running_mock
@@ -69,3 +71,22 @@ def test_renamed_facts_reach_the_mock_and_the_gate(contract_copy: Path) -> None:
     assert result.stop_reason is None, "the gate sent the credentials under the renamed header"
     privileged = [i.status for i in result.interactions if i.caller == "privileged"]
     assert privileged and 401 not in privileged and 200 in privileged
+
+
+def lint_with_profiles(root: Path, change: dict[str, Any]) -> list[str]:
+    profiles_file = root / "contracts" / "profiles.json"
+    profiles = json.loads(profiles_file.read_text(encoding="utf-8"))
+    for name, entry in change.items():
+        profiles["profiles"].setdefault(name, {}).update(entry)
+    profiles_file.write_text(json.dumps(profiles), encoding="utf-8")
+    return [str(problem) for problem in lint(root).problems]
+
+
+def test_lint_refuses_an_ambiguous_version_rule(contract_copy: Path) -> None:
+    problems = lint_with_profiles(contract_copy, {"8-again": {"description": "a second 8.x profile", "fromMajor": 8}})
+    assert any("/profiles/8-again/fromMajor" in text and "ambiguous" in text for text in problems), problems
+
+
+def test_lint_refuses_a_version_rule_that_is_not_a_number(contract_copy: Path) -> None:
+    problems = lint_with_profiles(contract_copy, {"default": {"fromMajor": "6"}})
+    assert any("/profiles/default/fromMajor" in text and "profiles.schema.json" in text for text in problems), problems

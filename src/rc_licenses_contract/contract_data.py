@@ -76,6 +76,15 @@ def _profiles(contract: Contract, path: Path, data: dict[str, Any]) -> Iterator[
         for status in profile.get("headers") or {}:
             if status not in contract.responses:
                 yield f"{path}::/profiles/{name}/headers/{status}", f"{status} is not a documented response"
+    # The version rule picks the profile with the highest fromMajor at or below a server's major: one each.
+    by_major: dict[int, str] = {}
+    for name, profile in data["profiles"].items():
+        major = profile.get("fromMajor")
+        if isinstance(major, int) and major in by_major:
+            where = f"{path}::/profiles/{name}/fromMajor"
+            yield where, f"fromMajor {major} is also profile {by_major[major]!r}'s: the version rule would be ambiguous"
+        elif isinstance(major, int):
+            by_major[major] = name
 
 
 def _users(contract: Contract, path: Path, data: dict[str, Any]) -> Iterator[Located]:
