@@ -99,7 +99,11 @@ def test_report_written_inside_a_validated_folder_is_not_read_back(
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_unwritable_report_targets_are_usage_errors(run_cli: RunCli, tmp_path: Path, seed: dict[str, Any]) -> None:
+def test_unwritable_report_targets_are_usage_errors(
+    run_cli_process: RunCli, tmp_path: Path, seed: dict[str, Any]
+) -> None:
+    # A real process: a failed write to /dev/full must leave nothing behind but the one line and exit 2.
+    run_cli = run_cli_process
     (tmp_path / "dump.jsonl").write_text((compact(broken(seed)) + "\n") * 500)
     (tmp_path / "folder").mkdir()
     for target, reason in (
