@@ -119,6 +119,11 @@ def _clear_package_caches() -> None:
         for value in list(vars(module).values()):
             if callable(getattr(value, "cache_clear", None)) and hasattr(value, "cache_info"):
                 value.cache_clear()
+    # fsspec keeps one filesystem per set of options, and the options come from the environment: a
+    # filesystem made for an earlier test's S3 server must not be reused for the next one.
+    registry = sys.modules.get("fsspec.registry")
+    for implementation in getattr(registry, "_registry", {}).values():
+        implementation.clear_instance_cache()
 
 
 def _in_process_runner(tmp_path: Path) -> RunCli:

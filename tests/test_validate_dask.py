@@ -150,7 +150,7 @@ def test_local_cluster(run_cli: RunCli, run_cli_process: RunCli, tmp_path: Path,
     done = run_cli_process("validate", "--format", "json", "--scheduler", "local", "--jobs", "2", "dump.jsonl")
     assert done.returncode == 1, done.stderr
     assert comparable(json.loads(done.stdout)) == comparable(local)
-    piped = run_cli(
+    piped = run_cli_process(
         "validate", "--format", "json", "--scheduler", "local", "-", input=(tmp_path / "dump.jsonl").read_text()
     )
     assert piped.returncode == 1
