@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from ..color import use_color
 from ..errors import ContractError, UsageError
 from ..textsafety import escape_control
 from .common import OutputError, ReportFile
@@ -69,7 +70,7 @@ def _open_report(args: argparse.Namespace) -> ReportFile | None:
 def _reporter(args: argparse.Namespace, stream: Any) -> Any:
     """The reporter `--format` names, with GitHub annotations alongside when they are wanted."""
     from .. import github
-    from ..reporters import REPORTERS, use_color
+    from ..reporters import REPORTERS
 
     verbosity = -1 if args.quiet else (1 if args.verbose else 0)
     meta = {"profile": args.profile, "strict": args.strict, "response": args.response, "engine": args.engine}
