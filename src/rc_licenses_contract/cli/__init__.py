@@ -101,7 +101,3 @@ def _dispatch(args: argparse.Namespace) -> int:
     run: Any = getattr(commands, f"run_{args.command}")
     code: int = run(args)
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())
