@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -21,8 +20,6 @@ from .color import use_color as use_color  # re-exported for the commands
 from .records import INVALID, UNREADABLE, RecordResult, Summary
 from .textsafety import escape_control
 from .validation import Finding
-
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def pointer_text(pointer: str) -> str:
@@ -216,24 +213,9 @@ def _unicode_only(value: Any) -> Any:
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
-def _xml_text(text: str) -> str:
-    from xml.sax.saxutils import escape  # here: it imports urllib.request, which text reports never need
-
-    safe = "\n".join(escape_control(line) for line in text.split("\n"))
-    return escape(_XML_ILLEGAL.sub("\ufffd", safe))
-
-
-def _xml_attr(text: str) -> str:
-    from xml.sax.saxutils import quoteattr
-
-    return quoteattr(_XML_ILLEGAL.sub("\ufffd", escape_control(text)))
-
-
 class JUnitReporter(Reporter):
-    """JUnit XML: one test case per record; invalid ones fail, unreadable ones are errors.
-
-    Test cases are spooled to a temporary file because the counts go in the opening tag.
-    """
+    """JUnit XML (the shared writer in `junit`): one test case per record; invalid ones fail, unreadable ones
+    are errors. Test cases are spooled to a temporary file because the counts go in the opening tag."""
 
     name = "junit"
 
@@ -242,46 +224,45 @@ class JUnitReporter(Reporter):
         return True
 
     def __init__(self, stream: IO[str], **kwargs: Any) -> None:
+        from .junit import JUnitWriter  # here: XML escaping imports urllib.request, which text reports never need
+
         super().__init__(stream, **kwargs)
-        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed in finish()
+        spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed by the writer's finish()
+        self.writer = JUnitWriter(spool)
         self.notes: list[str] = []
 
     def note(self, message: str) -> None:
         self.notes.append(message)
 
     def record(self, result: RecordResult) -> None:
-        name = _xml_attr(result.location)
-        classname = _xml_attr(result.source)
-        parts = [f"<testcase classname={classname} name={name}>"]
+        from . import junit
+
+        parts = []
         lines = [f"{pointer_text(f.pointer)}: {f.message} [{f.keyword}]" for f in result.errors]
         if result.state == UNREADABLE:
-            parts.append(f'<error message={_xml_attr(result.problem or "")} type="unreadable"/>')
+            parts.append(junit.error(result.problem or "", "unreadable"))
         elif result.state == INVALID:
-            first = lines[0] if lines else "invalid"
-            parts.append(
-                f'<failure message={_xml_attr(first)} type="contract">{_xml_text(chr(10).join(lines))}</failure>'
-            )
+            parts.append(junit.failure(lines[0] if lines else "invalid", "contract", "\n".join(lines)))
         if result.warnings:
-            warnings = "\n".join(f"warning: {pointer_text(f.pointer)}: {f.message}" for f in result.warnings)
-            parts.append(f"<system-out>{_xml_text(warnings)}</system-out>")
-        parts.append("</testcase>\n")
-        self.spool.write("".join(parts))
+            parts.append(
+                junit.output("\n".join(f"warning: {pointer_text(f.pointer)}: {f.message}" for f in result.warnings))
+            )
+        self.writer.case(result.source, result.location, *parts)
 
     def finish(self, summary: Summary) -> None:
-        write = self.stream.write
-        write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        counts = (
-            f'tests="{summary.records}" failures="{summary.invalid}" errors="{summary.unreadable}" '
-            f'skipped="0" time="{summary.elapsed:.3f}"'
+        counts = {
+            "tests": str(summary.records),
+            "failures": str(summary.invalid),
+            "errors": str(summary.unreadable),
+            "skipped": "0",
+            "time": f"{summary.elapsed:.3f}",
+        }
+        self.writer.finish(
+            self.stream,
+            suite={"name": "rc-licenses-contract validate", **counts},
+            suites={"name": "rc-licenses-contract", **counts},
+            suite_output="\n".join(self.notes),
         )
-        write(f'<testsuites name="rc-licenses-contract" {counts}>\n')
-        write(f'<testsuite name="rc-licenses-contract validate" {counts}>\n')
-        self.spool.seek(0)
-        shutil.copyfileobj(self.spool, self.stream)
-        self.spool.close()
-        if self.notes:
-            write(f"<system-out>{_xml_text(chr(10).join(self.notes))}</system-out>\n")
-        write("</testsuite>\n</testsuites>\n")
 
 
 REPORTERS: dict[str, type[Reporter]] = {r.name: r for r in (TextReporter, JsonReporter, JUnitReporter)}
