@@ -185,11 +185,12 @@ def _report(args: argparse.Namespace, result: Any, redact: Any, say: _Say) -> in
 
 def _write_report_files(args: argparse.Namespace, result: Any, redact: Any, say: _Say) -> int:
     """Write --junit and --json; 2 if either failed (each is attempted whatever became of the other), else 0."""
-    from ..gate.report import json_report, junit_report
+    from ..gate.report import GATE_REPORTERS
 
     code = 0
-    for option, path, render in (("--junit", args.junit, junit_report), ("--json", args.json, json_report)):
+    for option, path, fmt in (("--junit", args.junit, "junit"), ("--json", args.json, "json")):
         if path is not None:
+            render = GATE_REPORTERS[fmt]
             try:
                 path.write_text(render(result, redact), encoding="utf-8")
             except OSError as exc:
