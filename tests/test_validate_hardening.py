@@ -120,6 +120,17 @@ def test_unwritable_report_targets_are_usage_errors(
     assert (tmp_path / "folder").is_dir() and not list((tmp_path / "folder").iterdir())
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_report_that_cannot_be_written_is_closed_in_process(
+    run_cli: RunCli, tmp_path: Path, seed: dict[str, Any]
+) -> None:
+    # In-process, an unclosed report file would surface as a ResourceWarning (warnings are errors here).
+    (tmp_path / "dump.jsonl").write_text((compact(broken(seed)) + "\n") * 500)
+    done = run_cli("validate", "--format", "json", "-o", "/dev/full", "dump.jsonl")
+    assert done.returncode == 2, done.stderr
+    assert one_line(done.stderr).startswith("error: /dev/full")
+
+
 # --- folders: every oddity is one line, nothing read twice, nothing lost silently -------------------
 
 

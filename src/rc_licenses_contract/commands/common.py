@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 from ..loader import default_root
@@ -39,3 +40,8 @@ class ReportFile:
             self.handle.close()
         except OSError as exc:
             raise OutputError(self.path, exc) from None
+
+    def abandon(self) -> None:
+        """Close after a failure that is already being reported: a second write error says nothing new."""
+        with contextlib.suppress(OSError):
+            self.handle.close()

@@ -34,6 +34,8 @@ def run_validate(args: argparse.Namespace) -> int:
         if output is not None:
             output.close()
     except (UsageError, ContractError, OutputError) as exc:
+        if output is not None:
+            output.abandon()
         print(escape_control(f"error: {exc}"), file=sys.stderr)
         return 2
     _say_how_it_went(args, summary, written=output is not None)
