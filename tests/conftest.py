@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import io
 import ipaddress
+import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -78,10 +81,7 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def run_cli(tmp_path: Path) -> RunCli:
-    """Run the real CLI in a subprocess, from a scratch working directory."""
-
+def _subprocess_runner(tmp_path: Path) -> RunCli:
     def run(
         *args: str,
         input: str | bytes | None = None,
@@ -101,6 +101,92 @@ def run_cli(tmp_path: Path) -> RunCli:
         )
 
     return run
+
+
+@pytest.fixture
+def run_cli_process(tmp_path: Path) -> RunCli:
+    """Run the real CLI in a subprocess, from a scratch working directory: for what only a real process shows
+    (the installed entry point, its exit status, what reaches the real file descriptors)."""
+    return _subprocess_runner(tmp_path)
+
+
+def _clear_package_caches() -> None:
+    """Forget what the package cached per process (loaded contracts, file positions): a test may change a
+    file between two runs, as a user does between two processes."""
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == "rc_licenses_contract" or name.startswith("rc_licenses_contract.")):
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)) and hasattr(value, "cache_info"):
+                value.cache_clear()
+    # fsspec keeps one filesystem per set of options, and the options come from the environment: a
+    # filesystem made for an earlier test's S3 server must not be reused for the next one.
+    registry = sys.modules.get("fsspec.registry")
+    for implementation in getattr(registry, "_registry", {}).values():
+        implementation.clear_instance_cache()
+
+
+def _in_process_runner(tmp_path: Path) -> RunCli:
+    def run(
+        *args: str,
+        input: str | bytes | None = None,
+        timeout: float = 120,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        from rc_licenses_contract.cli import main
+
+        del timeout  # every in-process command is bounded by its own limits; the subprocess runner enforces it
+        raw_input = input.encode() if isinstance(input, str) else (input or b"")
+        stdin = io.TextIOWrapper(io.BytesIO(raw_input), encoding="utf-8")
+        out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
+        stdout = io.TextIOWrapper(out_bytes, encoding="utf-8", write_through=True)
+        stderr = io.TextIOWrapper(err_bytes, encoding="utf-8", errors="backslashreplace", write_through=True)
+        saved_env, saved_cwd = dict(os.environ), os.getcwd()
+        saved_streams = sys.stdin, sys.stdout, sys.stderr
+        saved_signals = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        saved_record_factory = logging.getLogRecordFactory()
+        saved_argv = sys.argv[:]
+        _clear_package_caches()
+        os.environ.clear()
+        os.environ.update(env or cli_env())
+        os.chdir(cwd or tmp_path)
+        sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
+        sys.argv = ["rc-licenses-contract", *args]
+        try:
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's usage errors and --help
+                code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+                if exit_.code is not None and not isinstance(exit_.code, int):
+                    print(exit_.code, file=sys.stderr)
+            stdout.flush()
+            stderr.flush()
+        finally:
+            sys.stdin, sys.stdout, sys.stderr = saved_streams
+            sys.argv = saved_argv
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+            for sig, handler in saved_signals.items():
+                signal.signal(sig, handler)
+            logging.setLogRecordFactory(saved_record_factory)
+        if isinstance(input, bytes):
+            return subprocess.CompletedProcess(list(args), code, out_bytes.getvalue(), err_bytes.getvalue())  # type: ignore[arg-type]
+        return subprocess.CompletedProcess(
+            list(args), code, out_bytes.getvalue().decode("utf-8"), err_bytes.getvalue().decode("utf-8")
+        )
+
+    return run
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> RunCli:
+    """Run the CLI's `main(argv)` in this process, as the subprocess would: scratch working directory, the
+    same cleaned environment, captured standard streams (nothing a tty), standard input given as text or
+    bytes, SystemExit turned into the exit code, and every piece of process state the CLI touches restored.
+    What only a real process can show uses `run_cli_process`."""
+    return _in_process_runner(tmp_path)
 
 
 @pytest.fixture

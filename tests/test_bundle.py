@@ -85,8 +85,8 @@ def test_cases_give_the_same_results_against_the_bundle(
     assert compared > 100
 
 
-def test_bundle_command_errors(run_cli: RunCli, tmp_path: Path) -> None:
-    done = run_cli("bundle", "-o", str(tmp_path / "missing" / "x.yaml"))
+def test_bundle_command_errors(run_cli_process: RunCli, tmp_path: Path) -> None:
+    done = run_cli_process("bundle", "-o", str(tmp_path / "missing" / "x.yaml"))
     assert done.returncode == 2 and "cannot write" in done.stderr
-    assert run_cli("bundle", "--format", "xml").returncode == 2
-    assert run_cli("bundle").stdout.startswith("openapi: 3.1.0")
+    assert run_cli_process("bundle", "--format", "xml").returncode == 2
+    assert run_cli_process("bundle").stdout.startswith("openapi: 3.1.0")

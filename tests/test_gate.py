@@ -472,3 +472,14 @@ def test_a_workspace_under_a_sub_path() -> None:
         result = gate(base + "/chat/")
     assert result.exit_code == 0, (result.stop_reason, [(f.check, f.message) for f in result.findings])
     assert result.version_source == "detected"
+
+
+def test_the_gate_entry_point_in_a_real_process(run_cli_process: RunCli) -> None:
+    """The console entry point itself, and its exit codes: 0 on the faithful mock, 1 on a broken one, 2 on usage."""
+    held = run_cli_process("gate", "--mock", "--no-schemathesis")
+    assert held.returncode == 0, held.stdout + held.stderr
+    assert "PASSED" in held.stdout
+    broken = run_cli_process("gate", "--mock", "--no-schemathesis", "--fault", "wrong-type")
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    usage = run_cli_process("gate", "--base-url", "http://127.0.0.1:99999")
+    assert usage.returncode == 2 and len(usage.stderr.strip().splitlines()) == 1, usage.stderr

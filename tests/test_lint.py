@@ -109,12 +109,12 @@ def test_invalid_openapi_document(run_cli: RunCli, contract_copy: Path) -> None:
     assert "openapi.yaml" in done.stdout
 
 
-def test_usage_errors_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
-    done = run_cli("lint", "--no-such-option")
+def test_usage_errors_exit_2(run_cli_process: RunCli, tmp_path: Path) -> None:
+    done = run_cli_process("lint", "--no-such-option")
     assert done.returncode == 2 and "unrecognized arguments" in done.stderr
-    done = run_cli("lint", "--root", str(tmp_path))
+    done = run_cli_process("lint", "--root", str(tmp_path))
     assert done.returncode == 2 and "no openapi.yaml here" in done.stderr
-    done = run_cli()
+    done = run_cli_process()
     assert done.returncode == 2
 
 

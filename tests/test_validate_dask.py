@@ -143,13 +143,14 @@ def test_local_paths_the_workers_cannot_see_are_refused(
     assert "hidden/dump.jsonl: the Dask worker" in done.stderr and "cannot see this file" in done.stderr
 
 
-def test_local_cluster(run_cli: RunCli, tmp_path: Path, seed: dict[str, Any]) -> None:
+def test_local_cluster(run_cli: RunCli, run_cli_process: RunCli, tmp_path: Path, seed: dict[str, Any]) -> None:
     big_local_file(tmp_path / "dump.jsonl", seed, 2_000)
     local = json.loads(run_cli("validate", "--format", "json", "dump.jsonl").stdout)
-    done = run_cli("validate", "--format", "json", "--scheduler", "local", "--jobs", "2", "dump.jsonl")
+    # A real process: the local cluster starts its own dashboard and warns when its port is taken.
+    done = run_cli_process("validate", "--format", "json", "--scheduler", "local", "--jobs", "2", "dump.jsonl")
     assert done.returncode == 1, done.stderr
     assert comparable(json.loads(done.stdout)) == comparable(local)
-    piped = run_cli(
+    piped = run_cli_process(
         "validate", "--format", "json", "--scheduler", "local", "-", input=(tmp_path / "dump.jsonl").read_text()
     )
     assert piped.returncode == 1

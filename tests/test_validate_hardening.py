@@ -99,7 +99,11 @@ def test_report_written_inside_a_validated_folder_is_not_read_back(
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_unwritable_report_targets_are_usage_errors(run_cli: RunCli, tmp_path: Path, seed: dict[str, Any]) -> None:
+def test_unwritable_report_targets_are_usage_errors(
+    run_cli_process: RunCli, tmp_path: Path, seed: dict[str, Any]
+) -> None:
+    # A real process: a failed write to /dev/full must leave nothing behind but the one line and exit 2.
+    run_cli = run_cli_process
     (tmp_path / "dump.jsonl").write_text((compact(broken(seed)) + "\n") * 500)
     (tmp_path / "folder").mkdir()
     for target, reason in (
@@ -114,6 +118,17 @@ def test_unwritable_report_targets_are_usage_errors(run_cli: RunCli, tmp_path: P
             line = one_line(done.stderr)
             assert line.startswith(f"error: {target}") and reason in line, line
     assert (tmp_path / "folder").is_dir() and not list((tmp_path / "folder").iterdir())
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_report_that_cannot_be_written_is_closed_in_process(
+    run_cli: RunCli, tmp_path: Path, seed: dict[str, Any]
+) -> None:
+    # In-process, an unclosed report file would surface as a ResourceWarning (warnings are errors here).
+    (tmp_path / "dump.jsonl").write_text((compact(broken(seed)) + "\n") * 500)
+    done = run_cli("validate", "--format", "json", "-o", "/dev/full", "dump.jsonl")
+    assert done.returncode == 2, done.stderr
+    assert one_line(done.stderr).startswith("error: /dev/full")
 
 
 # --- folders: every oddity is one line, nothing read twice, nothing lost silently -------------------

@@ -70,7 +70,6 @@ class Contract:
     path: str
     method: str
     schemas: dict[str, dict[str, Json]]  # $id -> schema
-    schema_files: dict[str, Path]  # $id -> file
     components: dict[str, str]  # component name -> $id
     responses: dict[str, str]  # status -> $id of the response body schema
     examples: dict[str, Example]
@@ -225,15 +224,6 @@ def find_operation(openapi: dict[str, Json]) -> tuple[str, str, dict[str, Json]]
     raise ContractError("openapi.yaml", "no operation under paths")
 
 
-def _local(openapi: dict[str, Json], ref: str, where: str) -> Json:
-    if not ref.startswith("#/"):
-        raise ContractError(f"openapi.yaml::{where}", f"expected a local $ref, got {ref!r}")
-    try:
-        return resolve_pointer(openapi, ref[1:])
-    except (KeyError, IndexError, ValueError, TypeError):
-        raise ContractError(f"openapi.yaml::{where}", f"$ref {ref!r} does not resolve") from None
-
-
 def _component_ids(root: Path, openapi: dict[str, Json], files: dict[str, Path]) -> dict[str, str]:
     by_file = {path.resolve(): uri for uri, path in files.items()}
     components: dict[str, str] = {}
@@ -316,7 +306,6 @@ def build_contract(root: Path) -> Contract:
         path=path,
         method=method,
         schemas=schemas,
-        schema_files=files,
         components=components,
         responses=_response_ids(openapi, operation, components, where),
         examples=_examples(root, openapi, operation),

@@ -101,7 +101,7 @@ def _client(options: ValidateOptions, jobs: int) -> Any:
     address = options.scheduler
     if address == "local":
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
         )
         return Client(cluster)  # type: ignore[no-untyped-call]
     _reachable(str(address))
