@@ -120,9 +120,7 @@ def _gate_run(config: pytest.Config) -> _GateRun:
                 environ["ROCKETCHAT_UNPRIVILEGED_USER_ID"], environ["ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN"]
             )
         privileged = Credentials(environ["ROCKETCHAT_USER_ID"], environ["ROCKETCHAT_AUTH_TOKEN"])
-        redact = Redactor.for_run(
-            base_url, *privileged.headers().values(), *(unprivileged.headers().values() if unprivileged else ())
-        )
+        redact = Redactor.for_run(base_url, *privileged.values(), *(unprivileged.values() if unprivileged else ()))
         run = _GateRun(redact)
         try:
             options = GateOptions(

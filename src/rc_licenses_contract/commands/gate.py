@@ -59,7 +59,7 @@ def run_gate(args: argparse.Namespace) -> int:
     # The mock's demo callers are public (README, `mock` prints them) and its reproduce lines need them.
     callers = [] if args.mock else [target.privileged, *([target.unprivileged] if target.unprivileged else [])]
     say.redact = redact = Redactor.for_run(
-        options.base_url, *say.redact.secrets, *(value for caller in callers for value in caller.headers().values())
+        options.base_url, *say.redact.secrets, *(value for caller in callers for value in caller.values())
     )
     with contextlib.ExitStack() as stack:
         stack.enter_context(redacting_logs(redact))

@@ -33,8 +33,9 @@ class Credentials:
     user_id: str = field(repr=False)
     auth_token: str = field(repr=False)
 
-    def headers(self) -> dict[str, str]:
-        return {"X-User-Id": self.user_id, "X-Auth-Token": self.auth_token}
+    def values(self) -> tuple[str, str]:
+        """Both secret values (the header names come from the contract's security schemes)."""
+        return self.user_id, self.auth_token
 
 
 @dataclass(frozen=True)
