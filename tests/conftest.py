@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import io
 import ipaddress
 import logging
@@ -11,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +24,9 @@ REPO = Path(__file__).resolve().parents[1]
 SEED_PAGE = REPO / "tests" / "data" / "seed-get-licenses-docs-page.txt"
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
+RunPytest = Callable[..., subprocess.CompletedProcess[str]]
+
+pytest_plugins = ["pytester"]
 
 
 def _is_loopback(address: object) -> bool:
@@ -34,6 +39,45 @@ def _is_loopback(address: object) -> bool:
         return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
     except ValueError:
         return False  # a host name: tests use literal loopback addresses
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (addopts): the whole suite runs on a worker per CPU; tests named on the command line run in
+    this process, where a few tests start sooner than workers do (`-n 2` spreads them anyway)."""
+    if config.args_source is not pytest.Config.ArgsSource.TESTPATHS:
+        return 0
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(2, cpus)  # two at least: many tests wait on servers and subprocesses rather than compute
+
+
+# Run in parallel (pytest-xdist, `--dist loadgroup`), the tests of these modules stay together on one worker, in
+# order: they share a module-scoped set-up worth making once (a release build; a Dask cluster whose last test
+# kills a worker). Every other test is scheduled on its own.
+MODULES_RUN_WHOLE = ("tests/test_packaging.py", "tests/test_validate_dask.py")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist's loadgroup, grouping MODULES_RUN_WHOLE by module. (Its `xdist_group` marks do not group
+    on pytest 9.2: pytest-xdist issue #1386.)"""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling  # type: ignore[import-untyped]
+
+    class ModulesRunWhole(LoadGroupScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            scope: str = super()._split_scope(nodeid)
+            module = nodeid.split("::", 1)[0]
+            return module if scope == nodeid and module in MODULES_RUN_WHOLE else scope
+
+    return ModulesRunWhole(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: run in parallel (pytest-xdist), the longest ones then overlap the many short ones
+    instead of starting last. The order is otherwise the collection's (a stable sort)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -126,7 +170,7 @@ def _clear_package_caches() -> None:
         implementation.clear_instance_cache()
 
 
-def _in_process_runner(tmp_path: Path) -> RunCli:
+def in_process_runner(tmp_path: Path) -> RunCli:
     def run(
         *args: str,
         input: str | bytes | None = None,
@@ -186,7 +230,62 @@ def run_cli(tmp_path: Path) -> RunCli:
     same cleaned environment, captured standard streams (nothing a tty), standard input given as text or
     bytes, SystemExit turned into the exit code, and every piece of process state the CLI touches restored.
     What only a real process can show uses `run_cli_process`."""
-    return _in_process_runner(tmp_path)
+    return in_process_runner(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def bundle_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`bundle -o` run once for the session (in-process): the YAML bundle, for tests that only read it."""
+    folder = tmp_path_factory.mktemp("bundle")
+    target = folder / "licenses-info.openapi.yaml"
+    done = in_process_runner(folder)("bundle", "-o", str(target))
+    assert done.returncode == 0, done.stderr
+    return target
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """One S3 server (moto's) on 127.0.0.1 for the session; each test makes its own bucket."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+_DRAWN: dict[tuple[object, ...], list[str]] = {}
+
+
+@pytest.fixture
+def generation_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gate's Schemathesis generation (`SchemathesisAdapter.draw`), remembered for this process.
+
+    A draw is seeded: its queries follow from the OpenAPI document and its schemas/, the operation, the
+    mode, the count and the seed, so the first draw with those inputs is real and the next run is handed the
+    same queries instead of generating them again (most of a gate run's CPU). For modules whose claims are
+    about what the gate checks and reports; the tests of the run's time bounds (test_hostile.py) draw anew.
+    """
+    from rc_licenses_contract.gate.st import SchemathesisAdapter
+
+    real_init, real_draw = SchemathesisAdapter.__init__, SchemathesisAdapter.draw
+
+    def init(self: SchemathesisAdapter, openapi_file: Path, path: str, method: str, *rest: Any) -> None:
+        real_init(self, openapi_file, path, method, *rest)
+        digest = hashlib.sha256()
+        for file in [openapi_file, *sorted((openapi_file.parent / "schemas").rglob("*.json"))]:
+            digest.update(file.read_bytes())
+        self._drawn_key = (digest.hexdigest(), path, method)  # type: ignore[attr-defined]
+
+    def draw(self: SchemathesisAdapter, negative: bool, examples: int, seed: int) -> list[str]:
+        key = (*self._drawn_key, negative, examples, seed)  # type: ignore[attr-defined]
+        if key not in _DRAWN:
+            _DRAWN[key] = real_draw(self, negative, examples, seed)
+        return list(_DRAWN[key])
+
+    monkeypatch.setattr(SchemathesisAdapter, "__init__", init)
+    monkeypatch.setattr(SchemathesisAdapter, "draw", draw)
 
 
 @pytest.fixture
@@ -213,3 +312,41 @@ def fresh_clone(target: Path) -> Path:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     return target
+
+
+@pytest.fixture
+def run_pytest(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, RunPytest]:
+    """A scratch folder, and pytest run in this process (pytester's in-process run) from it, as a user runs
+    it there: plugins load from their entry points (ours among them), the environment is `cli_env`'s.
+
+    pytester forgets every module an in-process run imported; here only the scratch folder's own modules
+    (its tests and conftest.py) are forgotten, so that the gate's libraries are imported once per process,
+    as in a real run. The plugin's one real-process test is in test_toolchain.py."""
+    import _pytest.pytester
+
+    scratch: list[Path] = []  # known once pytester has made it
+
+    def forgotten(name: str) -> bool:
+        where = getattr(sys.modules.get(name), "__file__", None)
+        return isinstance(where, str) and any(Path(where).is_relative_to(folder) for folder in scratch)
+
+    class Snapshot(_pytest.pytester.SysModulesSnapshot):
+        def __init__(self, preserve: Callable[[str], bool] | None = None) -> None:
+            super().__init__(preserve=lambda name: (preserve is not None and preserve(name)) or not forgotten(name))
+
+    monkeypatch.setattr(_pytest.pytester, "SysModulesSnapshot", Snapshot)
+    pytester: pytest.Pytester = request.getfixturevalue("pytester")
+    scratch.append(pytester.path)
+
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        target = env if env is not None else cli_env()
+        with pytest.MonkeyPatch.context() as scoped:
+            for name in [name for name in os.environ if name not in target]:
+                scoped.delenv(name)
+            for name, value in target.items():
+                scoped.setenv(name, value)
+            result = pytester.runpytest_inprocess(*args)
+        out, err = "\n".join(result.outlines), "\n".join(result.errlines)
+        return subprocess.CompletedProcess(list(args), int(result.ret), out + "\n", err + "\n")
+
+    return pytester.path, run

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ from rc_licenses_contract.formats import format_checker
 from rc_licenses_contract.loader import Contract, iter_refs
 from rc_licenses_contract.validation import validate
 
-from .conftest import RunCli
+from .conftest import RunCli, in_process_runner
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +27,7 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
     out: dict[str, dict[str, Any]] = {}
     for name, args in {"yaml": [], "json": ["--format", "json"], "dereferenced": ["--dereference"]}.items():
         target = folder / f"bundle-{name}.{'json' if name == 'json' else 'yaml'}"
-        done = subprocess.run(
-            [sys.executable, "-m", "rc_licenses_contract", "bundle", "-o", str(target), *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=folder,
-        )
+        done = in_process_runner(folder)("bundle", "-o", str(target), *args)
         assert done.returncode == 0, done.stderr
         out[name] = json.loads(target.read_text()) if target.suffix == ".json" else yaml.safe_load(target.read_text())
     return out

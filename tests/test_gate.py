@@ -26,6 +26,8 @@ ADMIN = Credentials("rc-demo-admin", "demo-admin-token")
 AUDITOR = Credentials("rc-demo-auditor", "demo-auditor-token")
 USER = Credentials("rc-demo-user", "demo-user-token")
 SCENARIOS = sorted(p.stem for p in (REPO / "contracts" / "scenarios").glob("*.json"))
+# Dozens of gate runs on one contract: Schemathesis generates its seeded queries once (see the fixture).
+pytestmark = pytest.mark.usefixtures("generation_drawn_once")
 
 
 def gate(
@@ -197,6 +199,7 @@ def test_rejected_credentials_are_exit_3() -> None:
 def tls_mock(tmp_path: Path) -> Iterator[str]:
     """The mock over HTTPS with a self-signed certificate, on 127.0.0.1."""
     import datetime as dt
+    import gc
     import threading
 
     import uvicorn
@@ -241,6 +244,7 @@ def tls_mock(tmp_path: Path) -> Iterator[str]:
     while not server.started:
         time.sleep(0.01)
     yield f"https://127.0.0.1:{port}"
+    gc.collect()  # closes the finished gate's idle keep-alive socket, which the server's TLS shutdown waits on
     server.should_exit = True
     thread.join(5)
 

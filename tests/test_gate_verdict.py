@@ -25,13 +25,15 @@ from rc_licenses_contract.gate.secrets import Redactor
 from rc_licenses_contract.mock.app import MockConfig
 from rc_licenses_contract.mock.runner import free_port, running_mock
 
-from .conftest import REPO, RunCli, cli_env
+from .conftest import REPO, RunCli, RunPytest, cli_env, in_process_runner
 
 ADMIN = Credentials("rc-demo-admin", "demo-admin-token")
 USER = Credentials("rc-demo-user", "demo-user-token")
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE_SNAPSHOTS = os.environ.get("RC_UPDATE_SNAPSHOTS") == "1"
 NO_SECRETS = Redactor([])
+# Dozens of gate runs on one contract: Schemathesis generates its seeded queries once (see the fixture).
+pytestmark = pytest.mark.usefixtures("generation_drawn_once")
 
 
 def gate(base: str, **settings: object) -> GateResult:
@@ -186,15 +188,7 @@ def test_generated_invalid_queries_must_get_400_and_401_first(fault: str, expect
 @pytest.fixture(scope="module")
 def wrong_type_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], dict]:  # type: ignore[type-arg]
     workdir = tmp_path_factory.mktemp("wrong-type")
-    done = subprocess.run(
-        [sys.executable, "-m", "rc_licenses_contract", "gate", "--mock", "--fault", "wrong-type", "--json", "g.json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=cli_env(),
-        cwd=workdir,
-        check=False,
-    )
+    done = in_process_runner(workdir)("gate", "--mock", "--fault", "wrong-type", "--json", "g.json")
     return done, json.loads((workdir / "g.json").read_text())
 
 
@@ -394,19 +388,12 @@ def test_validate_in_github_actions_annotates_with_file_and_line(run_cli: RunCli
 # --- the pytest plugin ----------------------------------------------------------------------------------
 
 
-def test_pytest_plugin_makes_an_item_of_every_registered_check(tmp_path: Path) -> None:
-    (tmp_path / "test_nothing.py").write_text("")
+def test_pytest_plugin_makes_an_item_of_every_registered_check(run_pytest: tuple[Path, RunPytest]) -> None:
+    folder, run = run_pytest
+    (folder / "test_nothing.py").write_text("")
     with running_mock(MockConfig(root=REPO, scenario="community", server_version="6")) as base:
         env = cli_env(ROCKETCHAT_AUTH_TOKEN=ADMIN.auth_token, ROCKETCHAT_USER_ID=ADMIN.user_id)
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-rs", "-v", "-p", "no:cacheprovider", "--rc-base-url", base],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
+        done = run("-rs", "-v", "-p", "no:cacheprovider", "--rc-base-url", base, env=env)
     assert done.returncode == 0, done.stdout[-3000:]
     shown = {line.split()[0] for line in done.stdout.splitlines() if line.startswith("rc-licenses-contract::")}
     # pytest shows the dots of an item's name as "::" in verbose lines.

@@ -1,12 +1,14 @@
 """The release path as a packager and a user take it: build, check, install the sdist elsewhere, run it.
 
-One slow test on purpose: building and installing into fresh virtual environments is what a release
-does, and what breaks when the contract is left out of a distribution.
+The release workflow's build job runs once, in a fresh clone (the module's `release_build`); its sdist
+and wheel are then installed into fresh virtual environments, as a user does: what breaks when the
+contract is left out of a distribution.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -15,9 +17,11 @@ import tarfile
 import time
 import urllib.request
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from .conftest import REPO, cli_env, fresh_clone
 
@@ -59,15 +63,71 @@ def _installed_megabytes(venv: Path) -> float:
     return total / 1e6
 
 
+@dataclass
+class ReleaseBuild:
+    clone: Path
+    commands: list[str]  # the build job's own commands, as its steps write them
+    done: subprocess.CompletedProcess[str]  # how they ran with the tag of this version
+
+
+def _release_commands() -> list[str]:
+    workflow = yaml.safe_load((REPO / "examples" / "github-actions" / "release.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    return [step["run"] for step in steps if "run" in step and "pip install" not in step["run"]]
+
+
+def _run_release_commands(clone: Path, script: list[str], tag: str) -> subprocess.CompletedProcess[str]:
+    env = cli_env(GITHUB_REF_NAME=tag, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    return subprocess.run(
+        ["bash", "-ec", "\n".join(script).replace("python ", f"{sys.executable} ")],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def release_build(tmp_path_factory: pytest.TempPathFactory) -> ReleaseBuild:
+    """The release workflow's build job (build the sdist, then the wheel from it; twine check; the tag
+    check), run once in a fresh clone with the tag of this version: its dist/ is what the tests install."""
+    from rc_licenses_contract import __version__
+
+    clone = fresh_clone(tmp_path_factory.mktemp("release") / "clone")
+    commands = _release_commands()
+    return ReleaseBuild(clone, commands, _run_release_commands(clone, commands, f"v{__version__}"))
+
+
 @pytest.mark.slow
-def test_sdist_builds_in_a_fresh_clone_and_installs_on_another_python(tmp_path: Path) -> None:
-    clone = fresh_clone(tmp_path / "clone")
-    dist = tmp_path / "dist"
-    # The standard path: an sdist, then the wheel built from that sdist.
-    _ok(_run(sys.executable, "-m", "build", "--outdir", dist, clone, cwd=tmp_path))
+def test_release_workflow_builds_checks_and_publishes_with_trusted_publishing(release_build: ReleaseBuild) -> None:
+    workflow = yaml.safe_load((REPO / "examples" / "github-actions" / "release.yml").read_text())
+    assert workflow[True]["push"]["tags"] == ["v*"]  # YAML 1.1 reads the key `on` as True
+    publish = workflow["jobs"]["publish"]
+    assert publish["needs"] == "build" and publish["permissions"] == {"id-token": "write"}
+    assert any(step.get("uses", "").startswith("pypa/gh-action-pypi-publish@") for step in publish["steps"])
+    assert "secrets." not in yaml.safe_dump(workflow), "trusted publishing: no token"
+    # The build job's own commands, in a fresh clone, with the tag of this version, then a wrong tag.
+    assert any("python -m build" in command for command in release_build.commands)
+    assert any("twine check" in command for command in release_build.commands)
+    done = release_build.done
+    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-2000:])
+    tag_check = next(command for command in release_build.commands if "GITHUB_REF_NAME" in command)
+    done = _run_release_commands(release_build.clone, [tag_check], "v9.9.9")
+    assert done.returncode == 1, (done.stdout[-2000:], done.stderr[-2000:])
+
+
+@pytest.mark.slow
+def test_sdist_builds_in_a_fresh_clone_and_installs_on_another_python(
+    tmp_path: Path, release_build: ReleaseBuild
+) -> None:
+    # The standard path, as the release workflow takes it: an sdist, then the wheel built from that sdist,
+    # both checked by twine --strict.
+    assert release_build.done.returncode == 0, release_build.done.stdout[-3000:] + release_build.done.stderr[-3000:]
+    clone, dist = release_build.clone, release_build.clone / "dist"
     [sdist] = list(dist.glob("*.tar.gz"))
     [wheel] = list(dist.glob("*.whl"))
-    _ok(_run(sys.executable, "-m", "twine", "check", "--strict", sdist, wheel, cwd=tmp_path))
 
     prefix = sdist.name.removesuffix(".tar.gz") + "/"
     with tarfile.open(sdist) as archive:
@@ -110,15 +170,18 @@ def test_sdist_builds_in_a_fresh_clone_and_installs_on_another_python(tmp_path: 
         assert f"pip install 'rc-licenses-contract[{extra}]'" in done.stderr
 
     # A project on pytest 8.4: the plugin loads, stays inert, and names the extra when asked to gate.
-    _ok(_run(*pip, "install", "--quiet", "--disable-pip-version-check", "pytest==8.4.*", cwd=project))
+    # --no-compile from here on: the size above is measured as users install; later installs only need to run.
+    quiet = ("--quiet", "--disable-pip-version-check", "--no-compile")
+    _ok(_run(*pip, "install", *quiet, "pytest==8.4.*", cwd=project))
     (project / "test_theirs.py").write_text("def test_theirs():\n    assert True\n")
     pytest_bin = venv / "bin" / "pytest"
     assert "1 passed" in _ok(_run(pytest_bin, "-p", "no:cacheprovider", cwd=project))
     done = _run(pytest_bin, "-p", "no:cacheprovider", "--rc-base-url", "http://127.0.0.1:9", cwd=project)
     assert done.returncode == 4 and "needs the 'gate' extra" in done.stderr, done.stdout + done.stderr
 
-    # Every extra, beside that pytest: it stays at 8.4.
-    _ok(_run(*pip, "install", "--quiet", "--disable-pip-version-check", f"{sdist}[all]", cwd=project))
+    # Every extra, beside that pytest: it stays at 8.4. (The wheel built from the sdist: the same metadata,
+    # without building it a third time.)
+    _ok(_run(*pip, "install", *quiet, f"{wheel}[all]", cwd=project))
     version = _run(pytest_bin, "--version", cwd=project)
     assert re.search(r"pytest 8\.4\.", version.stdout + version.stderr), version.stdout + version.stderr
     _ok(_run(*pip, "check", cwd=project))

@@ -125,10 +125,12 @@ def test_every_plain_tools_line_is_covered() -> None:
 
 
 def test_check_jsonschema_on_schemas(root: Path, bodies: tuple[Path, Path]) -> None:
+    """Both bodies in one run (check-jsonschema takes several instance files): it names each failing file."""
     good, bad = bodies
-    assert _bash(_command(_line("check-jsonschema"), **{"body.json": str(good)}), root).returncode == 0
-    done = _bash(_command(_line("check-jsonschema"), **{"body.json": str(bad)}), root)
-    assert done.returncode == 1 and "$.license.trial: 'no' is not of type 'boolean'" in done.stdout, done.stdout
+    done = _bash(_command(_line("check-jsonschema"), **{"body.json": f"{good} {bad}"}), root)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{bad}::$.license.trial: 'no' is not of type 'boolean'" in done.stdout, done.stdout
+    assert str(good) not in done.stdout + done.stderr, "the good body passes"
     assert "Traceback" not in done.stdout + done.stderr
 
 

@@ -2,48 +2,47 @@
 
 pytest is run as a user would, in a scratch folder, with every option that makes it print more
 (`-l`, `--tb=long`, `-vv`, `-rA`, `--junitxml`): not one canary, in any encoding, may appear, and
-nothing but what the user asked for may be written to the folder.
+nothing but what the user asked for may be written to the folder. pytest runs in this process
+(`run_pytest`); the plugin's real-process run is in test_toolchain.py.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from .canary import TOKEN, canary_env, scan
-from .conftest import cli_env
+from .conftest import RunPytest, cli_env
 from .hostile import HostileServer
 from .test_hostile import _echo
 
 LOUD = ("-l", "--tb=long", "-vv", "-rA", "--junitxml=report.xml", "-p", "no:cacheprovider")
 
 
-def _pytest(folder: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+@pytest.fixture
+def loud_pytest(run_pytest: tuple[Path, RunPytest]) -> tuple[Path, RunPytest]:
+    folder, run = run_pytest
     (folder / "test_theirs.py").write_text("def test_their_own():\n    assert True\n")
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", *LOUD, *args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        check=False,
-        timeout=300,
-    )
+    return folder, lambda *args, env: run(*LOUD, *args, env=env)
 
 
-def test_loud_pytest_against_an_echoing_server_leaks_nothing_and_writes_nothing(tmp_path: Path) -> None:
+def test_loud_pytest_against_an_echoing_server_leaks_nothing_and_writes_nothing(
+    loud_pytest: tuple[Path, RunPytest],
+) -> None:
+    folder, run = loud_pytest
     with HostileServer(_echo).running() as server:
         env = cli_env(**canary_env(server.base))
-        done = _pytest(tmp_path, "--rc-base-url", env.pop("ROCKETCHAT_URL"), env=env)
-    out = done.stdout.decode("utf-8", "replace")
+        done = run("--rc-base-url", env.pop("ROCKETCHAT_URL"), env=env)
+    out = done.stdout
     assert done.returncode == 1, out[-3000:]
     assert "FAILED rc-licenses-contract::schema" in out and "***" in out
     assert "warning: --rc-base-url carries user info" in out
     assert "Traceback" not in out and "Credentials(" not in out and "GateOptions(" not in out
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xml", "test_theirs.py"], "no .hypothesis etc."
-    ET.parse(tmp_path / "report.xml")
-    assert scan(done.stdout, done.stderr, folder=tmp_path) == []
+    assert sorted(p.name for p in folder.iterdir()) == ["report.xml", "test_theirs.py"], "no .hypothesis etc."
+    ET.parse(folder / "report.xml")
+    assert scan(done.stdout, done.stderr, folder=folder) == []
 
 
 CRASHING_CONFTEST = """
@@ -60,18 +59,22 @@ def crash(options):
     raise RuntimeError(f"boom {options!r} {token} {options.base_url} {token.encode().hex()}")
 
 
+real_run_gate = gate_run.run_gate
 gate_run.run_gate = crash
+
+
+def pytest_unconfigure(config):
+    gate_run.run_gate = real_run_gate  # this pytest may be the one running the kit's own tests
 """
 
 
-def test_a_gate_that_crashes_is_one_error_not_one_per_item(tmp_path: Path) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
+def test_a_gate_that_crashes_is_one_error_not_one_per_item(loud_pytest: tuple[Path, RunPytest], tmp_path: Path) -> None:
+    work, run = loud_pytest
     (work / "conftest.py").write_text(CRASHING_CONFTEST)
     counter = tmp_path / "calls"
     env = cli_env(**canary_env("http://127.0.0.1:9"), CRASH_COUNTER=str(counter))
-    done = _pytest(work, "--rc-base-url", env.pop("ROCKETCHAT_URL"), env=env)
-    out = done.stdout.decode("utf-8", "replace")
+    done = run("--rc-base-url", env.pop("ROCKETCHAT_URL"), env=env)
+    out = done.stdout
     assert counter.read_text() == "x", "the gate ran once, not once per item"
     assert done.returncode == 1
     assert "1 passed" in out and " 1 error" in out and "skipped" in out, out[-1500:]
@@ -82,7 +85,10 @@ def test_a_gate_that_crashes_is_one_error_not_one_per_item(tmp_path: Path) -> No
     assert len([e for e in suite.iter("error")]) == 1
 
 
-def test_plugin_usage_errors_are_one_line_and_never_quote_the_url_password(tmp_path: Path) -> None:
+def test_plugin_usage_errors_are_one_line_and_never_quote_the_url_password(
+    loud_pytest: tuple[Path, RunPytest],
+) -> None:
+    _, run = loud_pytest
     env = cli_env(**canary_env("http://127.0.0.1:9"))
     url = env.pop("ROCKETCHAT_URL")
     for args, expected in (
@@ -90,7 +96,7 @@ def test_plugin_usage_errors_are_one_line_and_never_quote_the_url_password(tmp_p
         (("--rc-base-url", url + "?x=1"), "--rc-base-url must not carry a query string"),
         (("--rc-base-url", url.replace("127.0.0.1:9", "[::1")), "--rc-base-url is not a valid URL"),
     ):
-        done = _pytest(tmp_path, *args, env=env)
+        done = run(*args, env=env)
         assert done.returncode == 4, done.stdout
-        assert expected in done.stderr.decode()
+        assert expected in done.stderr
         assert scan(done.stdout, done.stderr) == []

@@ -16,7 +16,7 @@ import yaml
 from rc_licenses_contract.mock.app import MockConfig
 from rc_licenses_contract.mock.runner import running_mock
 
-from .conftest import REPO, cli_env, fresh_clone
+from .conftest import REPO, RunCli, RunPytest, cli_env, fresh_clone
 
 ADMIN_ENV = {
     "ROCKETCHAT_AUTH_TOKEN": "demo-admin-token",
@@ -26,8 +26,11 @@ ADMIN_ENV = {
 }
 
 
+THEIR_TEST = "def test_their_own():\n    assert True\n"
+
+
 def _pytest(tmp_path: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "test_nothing_else.py").write_text("def test_their_own():\n    assert True\n")
+    (tmp_path / "test_nothing_else.py").write_text(THEIR_TEST)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args],
         cwd=tmp_path,
@@ -39,13 +42,24 @@ def _pytest(tmp_path: Path, *args: str, env: dict[str, str]) -> subprocess.Compl
     )
 
 
-def test_pytest_plugin_is_inert_without_base_url(tmp_path: Path) -> None:
-    done = _pytest(tmp_path, env=cli_env())
+@pytest.fixture
+def their_pytest(run_pytest: tuple[Path, RunPytest]) -> tuple[Path, RunPytest]:
+    """A team's project with one test of its own, and pytest run there in this process (`run_pytest`)."""
+    folder, run = run_pytest
+    (folder / "test_nothing_else.py").write_text(THEIR_TEST)
+    return folder, lambda *args, env: run("-p", "no:cacheprovider", "-rA", *args, env=env)
+
+
+def test_pytest_plugin_is_inert_without_base_url(their_pytest: tuple[Path, RunPytest]) -> None:
+    _, run = their_pytest
+    done = run(env=cli_env())
     assert done.returncode == 0 and "1 passed" in done.stdout
     assert "rc-licenses-contract::" not in done.stdout
 
 
 def test_pytest_plugin_turns_the_gate_checks_into_items(tmp_path: Path) -> None:
+    """In a real pytest process: the plugin is found through its pytest11 entry point (the other plugin
+    tests run pytest in this process, which loads it the same way)."""
     with running_mock(MockConfig(root=REPO)) as base:
         done = _pytest(tmp_path, "--rc-base-url", base, env=cli_env(**ADMIN_ENV))
     assert done.returncode == 0, done.stdout[-3000:]
@@ -54,27 +68,30 @@ def test_pytest_plugin_turns_the_gate_checks_into_items(tmp_path: Path) -> None:
     assert "PASSED test_nothing_else.py::test_their_own" in done.stdout
 
 
-def test_pytest_plugin_reports_violations_as_failures(tmp_path: Path) -> None:
+def test_pytest_plugin_reports_violations_as_failures(their_pytest: tuple[Path, RunPytest]) -> None:
+    _, run = their_pytest
     with running_mock(MockConfig(root=REPO, fault="wrong-type")) as base:
-        done = _pytest(tmp_path, "--rc-base-url", base, env=cli_env(**ADMIN_ENV))
+        done = run("--rc-base-url", base, env=cli_env(**ADMIN_ENV))
     assert done.returncode == 1
     assert "FAILED rc-licenses-contract::schema" in done.stdout
     assert '"true" is not of type "boolean"' in done.stdout
     assert "demo-admin-token" not in done.stdout
 
 
-def test_pytest_plugin_reads_its_ini_keys(tmp_path: Path) -> None:
+def test_pytest_plugin_reads_its_ini_keys(their_pytest: tuple[Path, RunPytest]) -> None:
+    folder, run = their_pytest
     with running_mock(MockConfig(root=REPO, fault="wrong-type")) as base:
-        (tmp_path / "pytest.ini").write_text(f"[pytest]\nrc_base_url = {base}\nrc_max_requests = 12\n")
-        done = _pytest(tmp_path, env=cli_env(**ADMIN_ENV))
+        (folder / "pytest.ini").write_text(f"[pytest]\nrc_base_url = {base}\nrc_max_requests = 12\n")
+        done = run(env=cli_env(**ADMIN_ENV))
         assert done.returncode == 1 and "FAILED rc-licenses-contract::schema" in done.stdout, done.stdout[-2000:]
-        (tmp_path / "pytest.ini").write_text(f"[pytest]\nrc_base_url = {base}\nrc_max_requests = lots\n")
-        done = _pytest(tmp_path, env=cli_env(**ADMIN_ENV))
+        (folder / "pytest.ini").write_text(f"[pytest]\nrc_base_url = {base}\nrc_max_requests = lots\n")
+        done = run(env=cli_env(**ADMIN_ENV))
     assert done.returncode == 4 and "ini key rc_max_requests: 'lots' is not a whole number" in done.stderr
 
 
-def test_pytest_plugin_needs_credentials(tmp_path: Path) -> None:
-    done = _pytest(tmp_path, "--rc-base-url", "http://127.0.0.1:9", env=cli_env())
+def test_pytest_plugin_needs_credentials(their_pytest: tuple[Path, RunPytest]) -> None:
+    _, run = their_pytest
+    done = run("--rc-base-url", "http://127.0.0.1:9", env=cli_env())
     assert done.returncode == 4 and "ROCKETCHAT_AUTH_TOKEN" in done.stderr
 
 
@@ -128,14 +145,8 @@ def test_github_actions_example_runs_against_the_mock(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["lint", "validate", "mock", "gate", "bundle"])
-def test_every_command_has_help_with_examples(command: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "rc_licenses_contract", command, "--help"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=cli_env(),
-    )
+def test_every_command_has_help_with_examples(command: str, run_cli: RunCli) -> None:
+    done = run_cli(command, "--help")
     assert done.returncode == 0 and "example" in done.stdout
 
 
@@ -207,33 +218,3 @@ def test_pre_commit_hooks_in_a_scratch_repository(tmp_path: Path) -> None:
     assert "captures/bad.json::/success" in done.stdout
     assert "4 records, 3 valid, 1 invalid" in done.stdout, done.stdout
     assert "README.md" not in done.stdout.split("Output:", 1)[-1] and "notes.txt" not in done.stdout
-
-
-@pytest.mark.slow
-def test_release_workflow_builds_checks_and_publishes_with_trusted_publishing(tmp_path: Path) -> None:
-    from rc_licenses_contract import __version__
-
-    workflow = yaml.safe_load((REPO / "examples" / "github-actions" / "release.yml").read_text())
-    assert workflow[True]["push"]["tags"] == ["v*"]  # YAML 1.1 reads the key `on` as True
-    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
-    assert publish["needs"] == "build" and publish["permissions"] == {"id-token": "write"}
-    assert any(step.get("uses", "").startswith("pypa/gh-action-pypi-publish@") for step in publish["steps"])
-    assert "secrets." not in yaml.safe_dump(workflow), "trusted publishing: no token"
-    # The build job's own commands, in a fresh clone, with the tag of this version, then a wrong tag.
-    clone = fresh_clone(tmp_path / "clone")
-    bin_dir = str(Path(sys.executable).parent)
-    commands = [step["run"] for step in build["steps"] if "run" in step and "pip install" not in step["run"]]
-    assert any("twine check" in command for command in commands)
-    tag_check = next(command for command in commands if "GITHUB_REF_NAME" in command)
-    for tag, script, expected in ((f"v{__version__}", commands, 0), ("v9.9.9", [tag_check], 1)):
-        env = cli_env(GITHUB_REF_NAME=tag, PATH=bin_dir + os.pathsep + os.environ["PATH"])
-        done = subprocess.run(
-            ["bash", "-ec", "\n".join(script).replace("python ", f"{sys.executable} ")],
-            cwd=clone,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
-        assert done.returncode == expected, (tag, done.stdout[-2000:], done.stderr[-2000:])

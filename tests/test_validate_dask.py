@@ -18,9 +18,9 @@ import pytest
 
 from .conftest import RunCli, cli_env
 from .test_validate_cli import broken, compact, no_traceback, seed
-from .test_validate_remote import SECRET, bucket, s3_endpoint, s3_env
+from .test_validate_remote import SECRET, bucket, s3_env
 
-__all__ = ["bucket", "s3_endpoint", "s3_env", "seed"]
+__all__ = ["bucket", "s3_env", "seed"]
 
 DASK = str(Path(sys.executable).parent / "dask")
 

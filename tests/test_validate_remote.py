@@ -13,7 +13,6 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
-from moto.server import ThreadedMotoServer
 
 from .conftest import RunCli, cli_env
 from .test_validate_cli import broken, compact, har_entry, no_traceback, seed
@@ -21,15 +20,6 @@ from .test_validate_cli import broken, compact, har_entry, no_traceback, seed
 __all__ = ["seed"]
 
 SECRET = "canary-aws-secret-9f3e1c"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
