@@ -43,12 +43,12 @@ def _is_loopback(address: object) -> bool:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto` (addopts): the whole suite runs on a worker per CPU; tests named on the command line run in
-    this process, where a few tests start sooner than workers do (`-n 2` spreads them anyway)."""
+    """`-n auto` (addopts): the whole suite runs in parallel; tests named on the command line run in this
+    process, where a few tests start sooner than workers do (`-n 2` spreads them anyway)."""
     if config.args_source is not pytest.Config.ArgsSource.TESTPATHS:
         return 0
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(2, cpus)  # two at least: many tests wait on servers and subprocesses rather than compute
+    return cpus + 1  # one more than the CPUs: many tests wait on servers and subprocesses rather than compute
 
 
 # Run in parallel (pytest-xdist, `--dist loadgroup`), the tests of these modules stay together on one worker, in

@@ -90,7 +90,7 @@ EXPECTED: dict[str, tuple[set[str], dict[str, Any], dict[str, Any]]] = {
     "html-200": ({"json-body", "content-type"}, {}, {}),
     "server-error": ({"status", "schemathesis.not_a_server_error"}, {}, {}),
     "truncated": ({"json-body"}, {}, {}),
-    "slow": ({"response-time"}, {"fault_delay": 0.6}, {"max_response_time": 0.4}),
+    "slow": ({"response-time"}, {"fault_delay": 0.3}, {"max_response_time": 0.2}),
     "bad-401": ({"schema"}, {}, {}),
     "missing-cache-headers": ({"headers"}, {}, {}),
     "garbled-rate-limit-headers": ({"headers", "schemathesis.response_headers_conformance"}, {}, {}),
@@ -179,7 +179,7 @@ def test_unreachable_server() -> None:
 
 
 def test_read_timeout_is_exit_3() -> None:
-    with running_mock(MockConfig(root=REPO, fault="slow", fault_delay=2.0)) as base:
+    with running_mock(MockConfig(root=REPO, fault="slow", fault_delay=1.0)) as base:
         result = gate(base, read_timeout=0.3)
     assert result.exit_code == 3 and "did not answer within" in (result.stop_reason or "")
 
