@@ -6,7 +6,8 @@ same verdicts and the same instance pointers; a test holds them to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -62,6 +63,11 @@ class Engine(Protocol):
 
     def is_valid(self, instance: Any, schema_uri: str) -> bool: ...
 
+    def compiled(self, schema_uri: str) -> Callable[[Any], bool]:
+        """The compiled yes/no check itself, for hot loops (no per-call lookup). It may raise where
+        `findings` would not (a value the engine cannot take): callers fall back to `findings`."""
+        ...
+
     def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]: ...
 
 
@@ -71,6 +77,37 @@ def pointer_of(path: Iterable[str | int]) -> str:
 
 def undocumented(pointer: str, key: str, keyword: str, location: str) -> Finding:
     return Finding(f"{pointer}/{escape(key)}", f"undocumented property {key!r}", keyword, location)
+
+
+UNICODE_KEYWORD = "unicode"  # not a schema keyword: the value is not Unicode text, so no JSON text holds it
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogates(instance: Any, max_found: int = 0) -> list[Finding]:
+    """A finding for each string or key holding a lone UTF-16 surrogate (Python strings can, JSON text
+    cannot, and no engine that works on UTF-8 can take one)."""
+    found: list[Finding] = []
+    stack: list[tuple[str, Any]] = [("", instance)]
+    while stack and not (max_found and len(found) >= max_found):
+        pointer, node = stack.pop()
+        if isinstance(node, dict):
+            for key, item in node.items():
+                name = str(key)
+                if _LONE_SURROGATE.search(name):
+                    found.append(Finding(pointer, f"a key {_surrogate_note(name)}", UNICODE_KEYWORD, ""))
+                    name = name.encode("utf-8", "backslashreplace").decode("utf-8")  # pointers stay printable
+                stack.append((f"{pointer}/{escape(name)}", item))
+        elif isinstance(node, (list, tuple)):
+            stack.extend((f"{pointer}/{index}", item) for index, item in enumerate(node))
+        elif isinstance(node, str) and _LONE_SURROGATE.search(node):
+            found.append(Finding(pointer, f"a string {_surrogate_note(node)}", UNICODE_KEYWORD, ""))
+    return sorted(found, key=lambda finding: finding.pointer)
+
+
+def _surrogate_note(text: str) -> str:
+    match = _LONE_SURROGATE.search(text)
+    assert match is not None
+    return f"holds a lone UTF-16 surrogate \\u{ord(match.group()):04x}, which is not Unicode"
 
 
 def locate(schemas: dict[str, dict[str, Any]], base: str, path: Iterable[str | int]) -> str:
@@ -121,17 +158,27 @@ class RustEngine:
         return self._validators[uri]
 
     def is_valid(self, instance: Any, schema_uri: str) -> bool:
-        return bool(self._validator(schema_uri).is_valid(instance))
+        try:
+            return bool(self._validator(schema_uri).is_valid(instance))
+        except UnicodeEncodeError:  # jsonschema-rs takes strings as UTF-8: a lone surrogate is not text
+            return False
+
+    def compiled(self, schema_uri: str) -> Callable[[Any], bool]:
+        is_valid: Callable[[Any], bool] = self._validator(schema_uri).is_valid
+        return is_valid
 
     def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]:
         validator = self._validator(schema_uri)
-        if validator.is_valid(instance):
-            return []
         found: list[Finding] = []
-        for error in validator.iter_errors(instance):
-            found.extend(self._convert(error, schema_uri))
-            if max_errors and len(found) >= max_errors:
-                break
+        try:
+            if validator.is_valid(instance):
+                return []
+            for error in validator.iter_errors(instance):
+                found.extend(self._convert(error, schema_uri))
+                if max_errors and len(found) >= max_errors:
+                    break
+        except UnicodeEncodeError:  # it reads strings as UTF-8 (as it meets them): a lone surrogate is not text
+            return lone_surrogates(instance, max_errors)
         return found
 
     def _convert(self, error: Any, schema_uri: str) -> Iterator[Finding]:
@@ -217,12 +264,18 @@ class PythonEngine:
         return self._validators[uri]
 
     def is_valid(self, instance: Any, schema_uri: str) -> bool:
-        return bool(self._validator(schema_uri).is_valid(instance))
+        return not lone_surrogates(instance, 1) and bool(self._validator(schema_uri).is_valid(instance))
+
+    def compiled(self, schema_uri: str) -> Callable[[Any], bool]:
+        return lambda instance: self.is_valid(instance, schema_uri)
 
     def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]:
         from jsonschema.exceptions import best_match
 
-        found: list[Finding] = []
+        # The same verdict as the rs engine, which cannot take such a string at all.
+        found = lone_surrogates(instance, max_errors)
+        if found:
+            return found
         for error in self._validator(schema_uri).iter_errors(instance):
             message = error.message
             if error.context:
