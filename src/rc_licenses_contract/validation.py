@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 from .loader import Contract, escape, join_uri, load_contract, resolve_pointer
 from .policy import UNDOCUMENTED_KEYWORDS, policy_schemas
 
@@ -264,18 +266,16 @@ class PythonEngine:
         return self._validators[uri]
 
     def is_valid(self, instance: Any, schema_uri: str) -> bool:
-        return not lone_surrogates(instance, 1) and bool(self._validator(schema_uri).is_valid(instance))
+        return bool(self._validator(schema_uri).is_valid(instance))
 
     def compiled(self, schema_uri: str) -> Callable[[Any], bool]:
-        return lambda instance: self.is_valid(instance, schema_uri)
+        is_valid: Callable[[Any], bool] = self._validator(schema_uri).is_valid
+        return is_valid
 
     def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]:
         from jsonschema.exceptions import best_match
 
-        # The same verdict as the rs engine, which cannot take such a string at all.
-        found = lone_surrogates(instance, max_errors)
-        if found:
-            return found
+        found: list[Finding] = []
         for error in self._validator(schema_uri).iter_errors(instance):
             message = error.message
             if error.context:
@@ -325,5 +325,16 @@ def validate(
     """
     contract = contract or load_contract()
     schema_uri = contract.schema_for(str(response))
-    findings = get_engine(contract, profile, engine).findings(payload, schema_uri, max_errors)
+    checker = get_engine(contract, profile, engine)
+    # A Python string may hold what no JSON text can (a lone surrogate): one finding per such string,
+    # the same from both engines, instead of whatever an engine makes of it (jsonschema-rs raises).
+    findings = _not_unicode(payload, max_errors) or checker.findings(payload, schema_uri, max_errors)
     return split_findings(findings, str(response), profile, strict)
+
+
+def _not_unicode(payload: Any, max_errors: int) -> list[Finding]:
+    try:
+        orjson.dumps(payload)  # refuses lone surrogates, in C: the cheap proof that there are none
+    except (TypeError, ValueError):  # or something else it cannot write (a huge integer): look closer
+        return lone_surrogates(payload, max_errors)
+    return []
