@@ -5,6 +5,7 @@ takes no shortcut (the strict standard-library parser, then the engine's finding
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,12 @@ from rc_licenses_contract.capture.options import ValidateOptions
 from rc_licenses_contract.capture.runner import exact_integers
 from rc_licenses_contract.capture.sources import Source
 from rc_licenses_contract.capture.units import Unit
+from rc_licenses_contract.cases import case_payload, load_cases
 from rc_licenses_contract.jsonio import loads_strict
 from rc_licenses_contract.loader import Contract
 from rc_licenses_contract.policy import UNDOCUMENTED_KEYWORDS
 from rc_licenses_contract.records import RecordResult
+from rc_licenses_contract.validation import RustEngine, get_engine
 
 from .conftest import RunCli
 from .test_validate_cli import compact, no_traceback, seed
@@ -246,10 +249,85 @@ def test_validate_without_surrogates_is_unchanged(contract: Contract, seed: dict
 
 def test_the_rs_engine_itself_never_raises_on_a_lone_surrogate(contract: Contract) -> None:
     """Other callers of the engine (HAR entries, contract data) get a finding from it directly."""
-    from rc_licenses_contract.validation import get_engine
-
     engine = get_engine(contract, "default", "rs")
     uri = contract.schema_for("200")
     assert not engine.is_valid({"success": "\ud800"}, uri)
     [finding] = engine.findings({"success": "\ud800"}, uri)
     assert (finding.pointer, finding.keyword) == ("/success", "unicode")
+
+
+# --- the yes/no validator with references inlined gives the original's verdicts ----------------------
+
+
+def mutations(value: Any, depth: int = 0) -> Iterator[Any]:
+    """The value with one thing changed at each place: each value replaced by other types, each key
+    dropped, an undocumented key added to each object, each list emptied."""
+    yield value
+    if depth > 12:
+        return
+    if isinstance(value, dict):
+        yield {**value, "undocumentedKey": 1}
+        for key, item in value.items():
+            yield {k: v for k, v in value.items() if k != key}
+            for changed in mutations(item, depth + 1):
+                if changed is not item:
+                    yield {**value, key: changed}
+    elif isinstance(value, list):
+        yield []
+        for index, item in enumerate(value[:3]):
+            for changed in mutations(item, depth + 1):
+                if changed is not item:
+                    yield [*value[:index], changed, *value[index + 1 :]]
+    others: tuple[Any, ...] = ("x", 1, -2, 1.5, True, None, [], {})
+    for other in others:
+        if type(other) is not type(value) or other != value:
+            yield other
+
+
+@pytest.mark.parametrize("profile", ["default", "8"])
+def test_the_inlined_yes_or_no_agrees_with_the_original(contract: Contract, profile: str) -> None:
+    engine = get_engine(contract, profile, "rs")
+    payloads = [(example.value, str(example.status)) for example in contract.examples.values()]
+    payloads += [(case_payload(contract, case), case.response) for case in load_cases(contract)]
+    checked = disagreements = 0
+    for payload, response in payloads:
+        uri = contract.schema_for(response)
+        yes_or_no = engine.compiled(uri)
+        for changed in mutations(payload):
+            checked += 1
+            disagreements += yes_or_no(changed) != engine.is_valid(changed, uri)
+    assert checked > 50_000 and disagreements == 0
+
+
+def test_references_that_constrain_are_not_inlined() -> None:
+    """jsonschema-rs merges a `$ref`'s siblings into its target, which is not what 2020-12 means: such a
+    schema keeps the original validator (here inlining would drop `b`'s type)."""
+    root = "https://example.test/root.json"
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": root,
+        "$defs": {"t": {"properties": {"a": {"type": "integer"}}}},
+        "$ref": "#/$defs/t",
+        "properties": {"b": {"type": "string"}},
+    }
+    engine = RustEngine({root: schema})
+    assert not engine.compiled(root)({"a": 1, "b": 5})
+    assert engine.compiled(root)({"a": 1, "b": "x"})
+
+
+def test_recursive_references_keep_their_verdicts() -> None:
+    """A cycle cannot be inlined away: whatever serves the yes/no, it still follows the recursion."""
+    root = "https://example.test/tree.json"
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": root,
+        "type": "object",
+        "properties": {"child": {"$ref": "#"}, "name": {"type": "string"}},
+    }
+    engine = RustEngine({root: schema})
+    deep: dict[str, Any] = {"name": "leaf"}
+    for _ in range(5):
+        deep = {"child": deep, "name": "node"}
+    assert engine.compiled(root)(deep)
+    deep["child"]["child"]["child"]["name"] = 3
+    assert not engine.compiled(root)(deep)

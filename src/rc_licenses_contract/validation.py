@@ -151,6 +151,7 @@ class RustEngine:
         self._schemas = schemas
         self._registry = jsonschema_rs.Registry(list(schemas.items()))
         self._validators: dict[str, Any] = {}
+        self._yes_or_no: dict[str, Callable[[Any], bool]] = {}
 
     def _validator(self, uri: str) -> Any:
         if uri not in self._validators:
@@ -166,8 +167,26 @@ class RustEngine:
             return False
 
     def compiled(self, schema_uri: str) -> Callable[[Any], bool]:
-        is_valid: Callable[[Any], bool] = self._validator(schema_uri).is_valid
-        return is_valid
+        if schema_uri not in self._yes_or_no:
+            inlined = self._inlined(schema_uri)
+            self._yes_or_no[schema_uri] = inlined.is_valid if inlined else self._validator(schema_uri).is_valid
+        return self._yes_or_no[schema_uri]
+
+    def _inlined(self, uri: str) -> Any:
+        """The schema with every `$ref` replaced by its target: the same verdicts, 6% faster to give (measured
+        on the bundled schemas). Findings keep the original validator, whose locations name the files.
+        Only where inlining is plain substitution: each `$ref`'s siblings are annotations (jsonschema-rs
+        merges siblings into the target) and no reference is left over (a cycle)."""
+        dereference = getattr(self._rs, "dereference", None)
+        if dereference is None or not all(_refs_stand_alone(schema) for schema in self._schemas.values()):
+            return None
+        try:
+            inlined = dereference(self._schemas[uri], registry=self._registry)
+            if _any_ref(inlined):
+                return None
+            return self._rs.validator_for(inlined, validate_formats=True)
+        except Exception:  # anything it cannot inline: the original validator serves
+            return None
 
     def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]:
         validator = self._validator(schema_uri)
@@ -198,6 +217,32 @@ class RustEngine:
             if best is not None:
                 message = f"{message}; best match: {best.message}"
         yield Finding(pointer, message, keyword, location)
+
+
+ANNOTATIONS = frozenset(
+    {"description", "title", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"}
+)
+
+
+def _walk_refs(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object under `node` (a schema) that holds a `$ref` string."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            if isinstance(current.get("$ref"), str):
+                yield current
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+def _refs_stand_alone(schema: dict[str, Any]) -> bool:
+    return all(set(node) - {"$ref"} <= ANNOTATIONS for node in _walk_refs(schema))
+
+
+def _any_ref(schema: Any) -> bool:
+    return next(_walk_refs(schema), None) is not None
 
 
 def _best_rs_branch(branches: list[list[Any]]) -> Any:

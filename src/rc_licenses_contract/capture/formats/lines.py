@@ -82,10 +82,9 @@ class JsonLines(InputFormat):
     ) -> list[tuple[int, bytes, Any]]:
         lines = io.BytesIO(data)
         slow: list[tuple[int, bytes, Any]] = []
-        valid, number, hits = _scan(checker, islice(lines, PROBE_LINES), 0, schema_uri, True, slow)
+        number, hits = _scan(checker, islice(lines, PROBE_LINES), 0, schema_uri, True, slow)
         repeats = hits * CACHE_PAYS_FROM >= number or len(checker.proven_valid) < PROVEN_CACHE_SIZE
-        more, number, _ = _scan(checker, lines, number, schema_uri, repeats, slow)
-        valid += more
+        number, _ = _scan(checker, lines, number, schema_uri, repeats, slow)
         out.lines = number
         if checker.options.keep_valid:
             response = checker.options.response
@@ -94,7 +93,7 @@ class JsonLines(InputFormat):
                 RecordResult(name, VALID, response, line=n) for n in range(1, number + 1) if n not in slow_lines
             )
         else:
-            out.valid += valid
+            out.valid += number - len(slow)  # every line not sent to the full path is valid
         return slow
 
 
@@ -105,14 +104,14 @@ def _scan(
     schema_uri: str,
     remembered: bool,
     slow: list[tuple[int, bytes, Any]],
-) -> tuple[int, int, int]:
-    """Check `lines` (numbered on from `number`); consult the bodies proven valid when `remembered`.
-    Returns (valid lines, the last line's number, lines found in memory)."""
+) -> tuple[int, int]:
+    """Check `lines` (numbered on from `number`), consulting the bodies proven valid when `remembered`;
+    lines not proven valid are appended to `slow`. Returns (the last line's number, lines found in memory)."""
     is_valid = checker.engine.compiled(schema_uri)
     loads, dumps = orjson.loads, orjson.dumps
     proven = checker.proven_valid
     room = PROVEN_CACHE_SIZE - len(proven)
-    valid = hits = 0
+    hits = 0
     for raw in lines:
         number += 1
         if remembered and raw in proven:
@@ -122,7 +121,6 @@ def _scan(
             value = loads(raw)
             if is_valid(value):
                 if raw.startswith(dumps(value)):
-                    valid += 1
                     if room > 0:
                         proven[raw] = None
                         room -= 1
@@ -133,4 +131,4 @@ def _scan(
         except Exception:  # invalid JSON, or a value orjson or the engine refuses (too deep)
             value = _UNPARSED
         slow.append((number, raw, value))
-    return valid + hits, number, hits
+    return number, hits
