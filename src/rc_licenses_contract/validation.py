@@ -70,7 +70,11 @@ class Engine(Protocol):
         `findings` would not (a value the engine cannot take): callers fall back to `findings`."""
         ...
 
-    def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]: ...
+    def findings(
+        self, instance: Any, schema_uri: str, max_errors: int = 0, *, known_invalid: bool = False
+    ) -> list[Finding]:
+        """Every problem (up to `max_errors`); `known_invalid`: the yes/no was already asked and said no."""
+        ...
 
 
 def pointer_of(path: Iterable[str | int]) -> str:
@@ -188,11 +192,13 @@ class RustEngine:
         except Exception:  # anything it cannot inline: the original validator serves
             return None
 
-    def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]:
+    def findings(
+        self, instance: Any, schema_uri: str, max_errors: int = 0, *, known_invalid: bool = False
+    ) -> list[Finding]:
         validator = self._validator(schema_uri)
         found: list[Finding] = []
         try:
-            if validator.is_valid(instance):
+            if not known_invalid and validator.is_valid(instance):  # no errors to collect: the fast answer
                 return []
             for error in validator.iter_errors(instance):
                 found.extend(self._convert(error, schema_uri))
@@ -317,7 +323,9 @@ class PythonEngine:
         is_valid: Callable[[Any], bool] = self._validator(schema_uri).is_valid
         return is_valid
 
-    def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]:
+    def findings(
+        self, instance: Any, schema_uri: str, max_errors: int = 0, *, known_invalid: bool = False
+    ) -> list[Finding]:
         from jsonschema.exceptions import best_match
 
         found: list[Finding] = []

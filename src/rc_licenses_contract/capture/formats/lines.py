@@ -55,8 +55,8 @@ class JsonLines(InputFormat):
                 out.skipped += 1
                 continue
             make = _line_record(name, response, number)
-            if parsed is not _UNPARSED:  # parsed already, and exactly: do not parse again
-                result = checker.safely(make, checker.check_value, parsed, make, response)
+            if parsed is not _UNPARSED:  # parsed exactly and found invalid: neither parse nor ask again
+                result = checker.safely(make, checker.check_value, parsed, make, response, True)
             else:
                 result = checker.safely(make, checker.check, raw, make, response)
             if result.state == VALID and not result.warnings and not keep_valid:
