@@ -331,3 +331,18 @@ def test_recursive_references_keep_their_verdicts() -> None:
     assert engine.compiled(root)(deep)
     deep["child"]["child"]["child"]["name"] = 3
     assert not engine.compiled(root)(deep)
+
+
+def test_dynamic_references_are_not_inlined() -> None:
+    """`$dynamicRef` resolves by where evaluation came from: inlining could change that, so it is left alone."""
+    root = "https://example.test/list.json"
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": root,
+        "$dynamicAnchor": "item",
+        "type": "array",
+        "items": {"$dynamicRef": "#item"},
+    }
+    engine = RustEngine({root: schema})
+    assert engine._inlined(root) is None
+    assert engine.compiled(root)([[], [[]]]) and not engine.compiled(root)([1])

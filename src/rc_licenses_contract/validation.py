@@ -230,13 +230,16 @@ ANNOTATIONS = frozenset(
 )
 
 
+REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
+
+
 def _walk_refs(node: Any) -> Iterator[dict[str, Any]]:
-    """Every object under `node` (a schema) that holds a `$ref` string."""
+    """Every object under `node` (a schema) that holds a reference of any kind."""
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, dict):
-            if isinstance(current.get("$ref"), str):
+            if any(isinstance(current.get(keyword), str) for keyword in REFERENCES):
                 yield current
             stack.extend(current.values())
         elif isinstance(current, list):
@@ -244,6 +247,7 @@ def _walk_refs(node: Any) -> Iterator[dict[str, Any]]:
 
 
 def _refs_stand_alone(schema: dict[str, Any]) -> bool:
+    """Every reference is a plain `$ref` whose siblings only annotate (no dynamic references at all)."""
     return all(set(node) - {"$ref"} <= ANNOTATIONS for node in _walk_refs(schema))
 
 
