@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from rc_licenses_contract import validate
+from rc_licenses_contract.capture import check_records
 from rc_licenses_contract.capture.checker import RecordChecker
 from rc_licenses_contract.capture.formats import FORMATS
 from rc_licenses_contract.capture.formats import lines as lines_format
@@ -346,3 +347,23 @@ def test_dynamic_references_are_not_inlined() -> None:
     engine = RustEngine({root: schema})
     assert engine._inlined(root) is None
     assert engine.compiled(root)([[], [[]]]) and not engine.compiled(root)([1])
+
+
+def test_check_records_gives_the_exact_verdict_on_every_edge_case(contract: Contract, seed: dict[str, Any]) -> None:
+    """The library entry takes the same shortcut per record: the same verdicts as the exact path."""
+    cases = edge_lines(seed)
+    result = check_records([line for _, line in cases], source="edge")
+    checker = RecordChecker(ValidateOptions(paths=[]), contract)
+    expected = {n: reference(line, checker) for n, (_, line) in enumerate(cases, 1)}
+    listed = {finding["line"]: finding for finding in result["findings"]}
+    for number, (state, errors, warnings) in expected.items():
+        if state == "skipped" or (state == "valid" and not warnings):
+            assert number not in listed, cases[number - 1][0]
+            continue
+        finding = listed[number]
+        assert finding["state"] == state, cases[number - 1][0]
+        assert [(e["pointer"], e["message"]) for e in finding["errors"]] == errors
+        assert [(w["pointer"], w["message"]) for w in finding["warnings"]] == warnings
+    states = [state for state, _, _ in expected.values()]
+    assert result["valid"] == states.count("valid") and result["skipped"] == states.count("skipped")
+    assert result["records"] == len(cases) - states.count("skipped")
