@@ -6,6 +6,7 @@ same verdicts and the same instance pointers; a test holds them to it.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -201,14 +202,14 @@ class RustEngine:
             if not known_invalid and validator.is_valid(instance):  # no errors to collect: the fast answer
                 return []
             for error in validator.iter_errors(instance):
-                found.extend(self._convert(error, schema_uri))
+                found.extend(self._convert(error, schema_uri, instance))
                 if max_errors and len(found) >= max_errors:
                     break
         except UnicodeEncodeError:  # it reads strings as UTF-8 (as it meets them): a lone surrogate is not text
             return lone_surrogates(instance, max_errors)
         return found
 
-    def _convert(self, error: Any, schema_uri: str) -> Iterator[Finding]:
+    def _convert(self, error: Any, schema_uri: str, instance: Any) -> Iterator[Finding]:
         pointer = pointer_of(error.instance_path)
         keyword = error.kind.name
         location = error.absolute_keyword_location or locate(self._schemas, schema_uri, error.schema_path)
@@ -217,6 +218,10 @@ class RustEngine:
                 yield undocumented(pointer, key, keyword, location)
             return
         message = error.message
+        if message.startswith("null "):  # jsonschema-rs sees a float it cannot hold (1e400 is inf) as null
+            value = _at(instance, error.instance_path)
+            if isinstance(value, float) and not math.isfinite(value):
+                message = f"{value!r}{message[4:]}"  # as python-jsonschema words it: `inf is not of type …`
         context = getattr(error.kind, "context", None)
         if context:
             best = _best_rs_branch(context)
@@ -253,6 +258,15 @@ def _refs_stand_alone(schema: dict[str, Any]) -> bool:
 
 def _any_ref(schema: Any) -> bool:
     return next(_walk_refs(schema), None) is not None
+
+
+def _at(instance: Any, path: Iterable[str | int]) -> Any:
+    for part in path:
+        try:
+            instance = instance[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return instance
 
 
 def _best_rs_branch(branches: list[list[Any]]) -> Any:
