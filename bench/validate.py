@@ -15,7 +15,7 @@ Targets on a 2-core machine: --jobs 1 within 2.0x the floor, all cores within 1.
 within 1.15x the hand loop and 2.0x the floor; gzip within 1.2x of (uncompressed + gzip -dc); 1,000 files
 at least 10x faster than check-jsonschema, peak memory under 200 MB on a multi-gigabyte file.
 
-Every body distinct, measured November 2026: --jobs 1 at 1.15-1.17x the hand loop and 2.3x the floor. The
+Every body distinct, measured November 2026: --jobs 1 at 1.13-1.18x the hand loop and 2.3x the floor. The
 hand loop itself is 2.0x the floor (parse and `is_valid` cost about the same), so 2.0x the floor means
 matching the hand loop, and validate does one thing it does not: orjson's write-back of each valid body,
 the cheapest proof found that the line held no duplicate key and no rounded integer (1.5-1.8 us a body,
