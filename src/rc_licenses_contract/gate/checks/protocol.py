@@ -91,7 +91,7 @@ def drift_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     yield from _from_findings("drift", result.warnings if result else [], exchange, severity)
 
 
-@check("headers", "Headers the profile requires, and complete X-RateLimit-* sets")
+@check("headers", "Headers the profile requires, and complete rate-limit header sets")
 def headers_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     expected = ctx.contract.profile(ctx.profile).headers.get(str(exchange.status), {})
     for name, value in expected.items():
