@@ -46,6 +46,16 @@ def test_a_short_credential_is_masked_where_it_stands_whole(text: str) -> None:
     assert MASK in masked and "Qj7" not in masked and "\\u0051j7" not in masked and "Q%6a7" not in masked, masked
 
 
+def test_a_short_credential_handed_over_alone_is_masked() -> None:
+    redact = Redactor([SHORT_TOKEN])
+    assert redact.deep({"value": "Qj7", "line": " Qj7\n", "other": "Qj7 and more"}) == {
+        "value": MASK,
+        "line": f"{MASK}\\x0a",  # the whitespace around goes with it; the newline is escaped after masking
+        "other": "Qj7 and more",
+    }
+    assert redact.lines("first\nQj7\nlast") == f"first\n{MASK}\nlast"
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -16,7 +16,7 @@ each secret is masked in every form it can take on the way out:
 - hex of its UTF-8 bytes (and of those forms), upper or lower case.
 
 A value shorter than `MIN_SECRET` cannot be masked wherever it occurs without masking ordinary words, so
-it is masked where it stands whole, in every character form above: a whole quoted string (`"ab"`,
+it is masked where it stands whole, in every character form above: the whole text, a quoted string (`"ab"`,
 `'ab'`, `&quot;ab&quot;`), a whole query or form value (`=ab&`), a whole header value (`Name: ab` at the
 end of a line) and a whole JSON-pointer segment (`/echo/ab`). A URL's `user:password` is also masked
 as one value, so a short password inside `Basic …` goes with it.
@@ -133,8 +133,8 @@ def _forms(secret: str) -> list[str]:
 
 
 def _standing_whole(values: Iterable[str]) -> re.Pattern[str] | None:
-    """Short values, in every character form, where they stand whole: a quoted string, a query value, a
-    header value at the end of a line, a JSON-pointer segment; never inside a word."""
+    """Short values, in every character form, where they stand whole: the whole text, a quoted string, a
+    query value, a header value at the end of a line, a JSON-pointer segment; never inside a word."""
     ordered = sorted(values, key=len, reverse=True)
     if not ordered:
         return None
@@ -146,6 +146,7 @@ def _standing_whole(values: Iterable[str]) -> re.Pattern[str] | None:
         rf"""(?<==){value}(?=[&#;\s"'<]|$)""",  # a whole query or form value
         rf"""(?:(?<=: )|(?<=:\t)){value}(?=[ \t]*(?:[\r\n"']|$))""",  # a whole header value
         rf"""(?<=/){value}(?=[/\s)"']|$)""",  # a whole JSON-pointer segment
+        rf"\A\s*{value}(?=\s*\Z)",  # a whole text: one value handed over on its own (a report field, a line)
     ]
     return re.compile("|".join(contexts))
 
