@@ -124,3 +124,18 @@ def test_a_url_with_user_info_stays_out_of_the_reports(basic_auth_mock: str, run
     document = json.loads(report.read_text(encoding="utf-8"))
     lines = [o["reproduce"] for f in document["findings"] for o in f["occurrences"] if o.get("reproduce")]
     assert lines and all("${ROCKETCHAT_URL%/}" in line for line in lines)
+
+
+def test_a_reproduce_line_for_a_plain_url_runs_as_printed(run_cli: RunCli) -> None:
+    """Without user info the URL is printed as given (here: the mock behind no proxy), credentials still
+    from the environment."""
+    config = MockConfig(root=REPO, fault="wrong-type", rate_limit=None)
+    with running_mock(config) as base:
+        env = cli_env(ROCKETCHAT_AUTH_TOKEN="demo-admin-token", ROCKETCHAT_USER_ID="rc-demo-admin")
+        done = run_cli("gate", "--base-url", base, "--no-schemathesis", "--max-requests", "30", env=env)
+        assert done.returncode == 1, done.stdout + done.stderr
+        line = next(line for line in done.stdout.splitlines() if line.strip().startswith("reproduce: "))
+        command = line.strip().removeprefix("reproduce: ")
+        assert command.endswith(f"{base}/api/v1/licenses.info") and "demo-admin-token" not in command
+        ran = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=30, env=env, check=False)
+    assert ran.stdout.startswith("HTTP/1.1 200") and '"trial":"true"' in ran.stdout, ran.stdout + ran.stderr
