@@ -59,6 +59,11 @@ def test_each_coding_is_undone(coding: str, encoded: bytes) -> None:
     assert decode(encoded, coding) == BODY
 
 
+def test_a_body_already_decoded_is_left_alone() -> None:
+    for text in (BODY, b"\xef\xbb\xbf" + BODY, b"  \n[1]", b"", b"true"):
+        assert not looks_encoded(text), text
+
+
 def test_zstd_is_undone_when_zstandard_is_installed() -> None:
     zstandard = pytest.importorskip("zstandard")
     assert decode(zstandard.ZstdCompressor().compress(BODY), "zstd") == BODY

@@ -102,7 +102,8 @@ _LIBRARY_ERRORS: tuple[type[BaseException], ...] = (zlib.error, EOFError, OSErro
 
 def looks_encoded(data: bytes) -> bool:
     """True unless the bytes start as a JSON text does: a recorded body already decoded is left alone."""
-    head = data.lstrip(b" \t\r\n")[:1]
+    text = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is text's (the JSON reader reports it)
+    head = text.lstrip(b" \t\r\n")[:1]
     return bool(head) and head not in b'{["-0123456789tfn'
 
 

@@ -22,7 +22,7 @@ _RESULT = pytest.StashKey[Any]()
 
 
 def _profiles() -> list[str]:
-    """The profile names the contract declares (contracts/profiles.json), as the CLI offers them."""
+    """The profile names the loaded contract declares (contracts/profiles.json)."""
     from .errors import ContractError
     from .loader import load_contract
 
