@@ -75,7 +75,9 @@ def _target_options(target: Any) -> None:
         help="with --mock: the version the mock acts as (default 8). Without --mock: take this as the "
         "workspace's version instead of asking GET /api/info (it picks the profile)",
     )
-    target.add_argument("--profile", choices=["default", "8"], help="profile (default: from the server version)")
+    target.add_argument(
+        "--profile", metavar="NAME", help="a profile named in contracts/profiles.json (default: by server version)"
+    )
     target.add_argument(
         "--strict",
         action=argparse.BooleanOptionalAction,
