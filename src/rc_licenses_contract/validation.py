@@ -396,10 +396,10 @@ def validate(
     """
     contract = contract or load_contract()
     schema_uri = contract.schema_for(str(response))
-    checker = get_engine(contract, profile, engine)
+    chosen = get_engine(contract, profile, engine)
     # A Python string may hold what no JSON text can (a lone surrogate): one finding per such string,
     # the same from both engines, instead of whatever an engine makes of it (jsonschema-rs raises).
-    findings = _not_unicode(payload, max_errors) or checker.findings(payload, schema_uri, max_errors)
+    findings = _not_unicode(payload, max_errors) or chosen.findings(payload, schema_uri, max_errors)
     return split_findings(findings, str(response), profile, strict)
 
 
