@@ -345,7 +345,11 @@ def run_pytest(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
                 scoped.delenv(name)
             for name, value in target.items():
                 scoped.setenv(name, value)
-            result = pytester.runpytest_inprocess(*args)
+            _clear_package_caches()  # as in a new process; and nothing it cached outlives it
+            try:
+                result = pytester.runpytest_inprocess(*args)
+            finally:
+                _clear_package_caches()
         out, err = "\n".join(result.outlines), "\n".join(result.errlines)
         return subprocess.CompletedProcess(list(args), int(result.ret), out + "\n", err + "\n")
 
