@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -306,8 +305,9 @@ CANARY_TOKEN = "canaryTok-7f3a9c1e2b4d"
 CANARY_USER = "canaryUsr-51c8e0"
 
 
-def test_secrets_never_appear_in_any_output(tmp_path: Path) -> None:
-    """Canary credentials, a server that echoes them back, a secret given as a flag: not one byte leaks."""
+def test_secrets_never_appear_in_any_output(tmp_path: Path, run_cli: RunCli) -> None:
+    """Canary credentials, a server that echoes them back, a secret given as a flag: not one byte leaks.
+    (In-process: test_hostile.py runs the real entry point against an echoing server.)"""
     users = {
         "users": [
             {
@@ -329,27 +329,8 @@ def test_secrets_never_appear_in_any_output(tmp_path: Path) -> None:
             ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN=CANARY_TOKEN + "-u",
             ROCKETCHAT_UNPRIVILEGED_USER_ID=CANARY_USER + "-u",
         )
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "rc_licenses_contract",
-                "gate",
-                "--base-url",
-                base,
-                "--user-id",
-                CANARY_USER,
-                "--strict",
-                "--junit",
-                "gate.xml",
-                "--json",
-                "gate.json",
-            ],
-            cwd=workdir,
-            env=env,
-            capture_output=True,
-            check=False,
-        )
+        args = ("gate", "--base-url", base, "--user-id", CANARY_USER, "--strict", "--junit", "gate.xml")
+        done = run_cli(*args, "--json", "gate.json", env=env, cwd=workdir, input=b"")
     assert done.returncode == 1, done.stdout.decode()
     assert b"--user-id puts a secret in shell history" in done.stderr
     written = [done.stdout, done.stderr] + [p.read_bytes() for p in workdir.rglob("*") if p.is_file()]

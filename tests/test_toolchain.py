@@ -57,11 +57,10 @@ def test_pytest_plugin_is_inert_without_base_url(their_pytest: tuple[Path, RunPy
     assert "rc-licenses-contract::" not in done.stdout
 
 
-def test_pytest_plugin_turns_the_gate_checks_into_items(tmp_path: Path) -> None:
-    """In a real pytest process: the plugin is found through its pytest11 entry point (the other plugin
-    tests run pytest in this process, which loads it the same way)."""
+def test_pytest_plugin_turns_the_gate_checks_into_items(their_pytest: tuple[Path, RunPytest]) -> None:
+    _, run = their_pytest
     with running_mock(MockConfig(root=REPO)) as base:
-        done = _pytest(tmp_path, "--rc-base-url", base, env=cli_env(**ADMIN_ENV))
+        done = run("--rc-base-url", base, env=cli_env(**ADMIN_ENV))
     assert done.returncode == 0, done.stdout[-3000:]
     assert "PASSED rc-licenses-contract::schema" in done.stdout
     assert "PASSED rc-licenses-contract::schemathesis.ignored_auth" in done.stdout
@@ -89,10 +88,12 @@ def test_pytest_plugin_reads_its_ini_keys(their_pytest: tuple[Path, RunPytest]) 
     assert done.returncode == 4 and "ini key rc_max_requests: 'lots' is not a whole number" in done.stderr
 
 
-def test_pytest_plugin_needs_credentials(their_pytest: tuple[Path, RunPytest]) -> None:
-    _, run = their_pytest
-    done = run("--rc-base-url", "http://127.0.0.1:9", env=cli_env())
-    assert done.returncode == 4 and "ROCKETCHAT_AUTH_TOKEN" in done.stderr
+def test_pytest_plugin_needs_credentials(tmp_path: Path) -> None:
+    """In a real pytest process: the plugin is found through its pytest11 entry point and its options parsed
+    there (the other plugin tests run pytest in this process, which loads it the same way)."""
+    done = _pytest(tmp_path, "--rc-base-url", "http://127.0.0.1:9", env=cli_env())
+    assert done.returncode == 4 and "ROCKETCHAT_AUTH_TOKEN" in done.stderr, done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
 def test_pre_commit_hooks_run_as_declared(tmp_path: Path) -> None:
