@@ -330,14 +330,14 @@ def test_secrets_never_appear_in_any_output(tmp_path: Path, run_cli: RunCli) -> 
             ROCKETCHAT_UNPRIVILEGED_USER_ID=CANARY_USER + "-u",
         )
         args = ("gate", "--base-url", base, "--user-id", CANARY_USER, "--strict", "--junit", "gate.xml")
-        done = run_cli(*args, "--json", "gate.json", env=env, cwd=workdir, input=b"")
-    assert done.returncode == 1, done.stdout.decode()
-    assert b"--user-id puts a secret in shell history" in done.stderr
-    written = [done.stdout, done.stderr] + [p.read_bytes() for p in workdir.rglob("*") if p.is_file()]
+        done = run_cli(*args, "--json", "gate.json", env=env, cwd=workdir)
+    assert done.returncode == 1, done.stdout
+    assert "--user-id puts a secret in shell history" in done.stderr
+    written = [done.stdout.encode(), done.stderr.encode()] + [p.read_bytes() for p in workdir.rglob("*") if p.is_file()]
     assert {p.name for p in workdir.iterdir()} == {"gate.xml", "gate.json"}, "no .hypothesis or .schemathesis"
     for blob in written:
         assert CANARY_TOKEN.encode() not in blob and CANARY_USER.encode() not in blob
-    assert b'"x-auth-token":"***"' in done.stdout, "the echoed secret was found and masked"
+    assert '"x-auth-token":"***"' in done.stdout, "the echoed secret was found and masked"
 
 
 # --- a mock nobody here wrote ---------------------------------------------------------------------
