@@ -264,8 +264,8 @@ def generation_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
     A draw is seeded: its queries follow from the OpenAPI document and its schemas/, the operation, the
     mode, the count and the seed, so the first draw with those inputs is real and the next run is handed the
-    same queries instead of generating them again (most of a gate run's CPU). For modules whose claims are
-    about what the gate checks and reports; the tests of the run's time bounds (test_hostile.py) draw anew.
+    same queries instead of generating them again (most of a gate run's CPU). Modules that run the gate
+    many times ask for it; the draw itself stays real in every process's first run with each input.
     """
     from rc_licenses_contract.gate.st import SchemathesisAdapter
 

@@ -54,7 +54,7 @@ def test_generated_payloads_cover_both_verdicts() -> None:
     """The generator is not trivially all-valid or all-invalid (else the agreement test proves little)."""
     seen = set()
 
-    @settings(max_examples=60, deadline=None, derandomize=True)
+    @settings(max_examples=15, deadline=None, derandomize=True)  # both verdicts show up within 5
     @given(st.sampled_from([0.0, 0.3]).flatmap(lambda noise: payloads(CONTRACT, CONTRACT.schema_for("200"), noise)))
     def collect(payload: Any) -> None:
         seen.add(validate(payload, contract=CONTRACT).valid)

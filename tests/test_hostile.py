@@ -33,6 +33,9 @@ from .conftest import cli_env
 from .hostile import Conn, HostileServer, Request, json_response, response, version_info
 
 SLACK = 4.0  # seconds beyond --timeout: contract loading, Schemathesis set-up, writing the reports
+# The time bounds here are the hostile servers' doing (waits, trickles, timeouts); Schemathesis' seeded draw is
+# CPU work the same for every server, generated once per process (see the fixture).
+pytestmark = pytest.mark.usefixtures("generation_drawn_once")
 
 
 @dataclass
