@@ -51,27 +51,30 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return cpus + 1  # one more than the CPUs: many tests wait on servers and subprocesses rather than compute
 
 
-# Run in parallel (pytest-xdist, `--dist loadgroup`), the tests of these modules stay together on one worker, in
-# order: they share a module-scoped set-up worth making once (a release build; a Dask cluster whose last test
-# kills a worker). Every other test is scheduled on its own.
-MODULES_RUN_WHOLE = ("tests/test_packaging.py", "tests/test_validate_dask.py")
+# Run in parallel (pytest-xdist, `--dist loadgroup`), the tests of the modules in one group stay together on one
+# worker, in order: they share a set-up worth making once (a release build; a Dask cluster, whose last test kills
+# a worker, and the S3 server it reads from). Every other test is scheduled on its own.
+MODULE_GROUPS = {
+    "tests/test_packaging.py": "release-build",
+    "tests/test_validate_dask.py": "s3-and-dask",
+    "tests/test_validate_remote.py": "s3-and-dask",
+}
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """pytest-xdist's loadgroup, grouping MODULES_RUN_WHOLE by module. (Its `xdist_group` marks do not group
-    on pytest 9.2: pytest-xdist issue #1386.)"""
+    """pytest-xdist's loadgroup, with MODULE_GROUPS. (Its `xdist_group` marks do not group on pytest 9.2:
+    pytest-xdist issue #1386.)"""
     if config.getoption("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadGroupScheduling  # type: ignore[import-untyped]
 
-    class ModulesRunWhole(LoadGroupScheduling):  # type: ignore[misc]
+    class ModuleGroups(LoadGroupScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
             scope: str = super()._split_scope(nodeid)
-            module = nodeid.split("::", 1)[0]
-            return module if scope == nodeid and module in MODULES_RUN_WHOLE else scope
+            return MODULE_GROUPS.get(nodeid.split("::", 1)[0], scope) if scope == nodeid else scope
 
-    return ModulesRunWhole(config, log)
+    return ModuleGroups(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
