@@ -106,3 +106,13 @@ def test_a_missing_extra_is_one_line_naming_it(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert f"needs the '{extra}' extra" in err and f"pip install 'rc-licenses-contract[{extra}]'" in err
+
+
+@pytest.mark.parametrize("document", ['tool = "x"\n', "tool = [1]\n", '[tool]\n"rc-licenses-contract" = 3\n'])
+def test_a_tool_table_of_the_wrong_type_is_one_line_and_exit_2(run_cli: RunCli, tmp_path: Path, document: str) -> None:
+    """Someone else's pyproject.toml may hold anything: a `tool` that is no table is a usage error, not a crash."""
+    (tmp_path / "pyproject.toml").write_text(document)
+    done = run_cli("lint", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "pyproject.toml" in done.stderr and "must be a table" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
