@@ -22,7 +22,7 @@ import requests
 from rc_licenses_contract.cli import main
 
 from .canary import URL_PASSWORD, canary_env, scan
-from .conftest import cli_env
+from .conftest import REPO, cli_env
 
 
 def usage(
@@ -280,3 +280,25 @@ def test_idle_connections_are_closed_so_the_mock_keeps_answering(
         mock.terminate()
         mock.communicate(timeout=10)  # also closes the pipes
     assert mock.returncode == 0
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize(
+    "command", [["validate", "body.json"], ["validate", "--format", "json", "body.json"], ["bundle"]]
+)
+def test_every_command_on_a_full_standard_output_is_one_line_and_exit_2(tmp_path: Path, command: list[str]) -> None:
+    """`validate … > /dev/full` (a full disk in CI) loses the report: one line and exit 2, not an internal error."""
+    (tmp_path / "body.json").write_bytes((REPO / "contracts" / "examples" / "enterprise-8x.json").read_bytes())
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "rc_licenses_contract", *command],
+            cwd=tmp_path,
+            env=cli_env(),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 2, done.stderr
+    one_line_naming(done.stderr, "cannot write the output: No space left on device")
