@@ -102,6 +102,10 @@ class Alongside(Reporter):
         self.primary.finish(summary)
         self.extra.finish(summary)
 
+    def discard(self) -> None:
+        self.primary.discard()
+        self.extra.discard()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.primary, name)
 

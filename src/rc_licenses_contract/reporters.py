@@ -70,6 +70,10 @@ class Reporter(ABC):
     @abstractmethod
     def finish(self, summary: Summary) -> None: ...
 
+    def discard(self) -> None:
+        """The run failed before `finish`: let go of anything held for the report (nothing, by default)."""
+        return None
+
 
 class TextReporter(Reporter):
     """`source[:line]::/json/pointer: message [keyword]`, one line per problem."""
@@ -248,6 +252,9 @@ class JUnitReporter(Reporter):
                 junit.output("\n".join(f"warning: {pointer_text(f.pointer)}: {f.message}" for f in result.warnings))
             )
         self.writer.case(result.source, result.location, *parts)
+
+    def discard(self) -> None:
+        self.writer.spool.close()
 
     def finish(self, summary: Summary) -> None:
         counts = {

@@ -18,6 +18,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
     options = _options(args)
     output: ReportFile | None = None
+    reporter: Any = None
     try:
         # Every input is found before the report is opened: the report can never overwrite an input, nor be
         # read back as one.
@@ -34,12 +35,22 @@ def run_validate(args: argparse.Namespace) -> int:
         if output is not None:
             output.close()
     except (UsageError, ContractError, OutputError) as exc:
-        if output is not None:
-            output.abandon()
+        _abandon(output, reporter)
         print(escape_control(f"error: {exc}"), file=sys.stderr)
         return 2
+    except BaseException:  # interrupted, or a bug: the previous report stays, no half-written one replaces it
+        _abandon(output, reporter)
+        raise
     _say_how_it_went(args, summary, written=output is not None)
     return 0 if summary.passed else 1
+
+
+def _abandon(output: ReportFile | None, reporter: Any) -> None:
+    """A run that failed: the reporter lets go of what it held, a report file is not put in place."""
+    if reporter is not None:
+        reporter.discard()
+    if output is not None:
+        output.abandon()
 
 
 def _options(args: argparse.Namespace) -> Any:
