@@ -351,6 +351,9 @@ def test_workflow_commands_are_escaped() -> None:
     assert "\n" not in line and "\r" not in line
     assert command("warning", "bell\x07 and \u202e") == "::warning::bell\\x07 and \\u202e"
     assert cell("a|b <img src=x> `c`\nd") == "a&#124;b &lt;img src=x&gt; &#96;c&#96; d"
+    assert cell("![i](https://t.example/i.png) [go](https://t.example)") == (
+        "!&#91;i&#93;(https://t.example/i.png) &#91;go&#93;(https://t.example)"
+    )
 
 
 def test_gate_in_github_actions_annotates_and_writes_a_step_summary(run_cli: RunCli, tmp_path: Path) -> None:

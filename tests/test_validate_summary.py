@@ -95,6 +95,25 @@ def test_github_step_summary(run_cli: RunCli, tmp_path: Path, seed: dict[str, An
     assert text.startswith("earlier steps\n## licenses.info contract: captured bodies failed\n"), "appended"
     assert "| 41 | 25 | 16 | 0 | 0 |" in text
     assert "| 10 | 24.4% | /license/trial | type |" in text
-    assert "| 1 | 2.4% | /license/x\\|'\\x1b[31m | additionalProperties |" in text, text
+    assert "| 1 | 2.4% | /license/x&#124;&#96;\\x1b&#91;31m | additionalProperties |" in text, text
     assert "\x1b" not in text
     assert "GITHUB_STEP_SUMMARY" not in done.stderr
+
+
+def test_the_step_summary_renders_no_html_links_or_images_from_the_input(
+    run_cli: RunCli, tmp_path: Path, seed: dict[str, Any]
+) -> None:
+    """A capture's text lands in the job's summary page as text: no tracking image, no link to click."""
+    forged = copy.deepcopy(seed)
+    forged["license"]["trial"] = (
+        '<img src="https://t.example/p.png"> ![i](https://t.example/i.png) [go](https://t.example)'
+    )
+    forged["license"]["<b>key</b>"] = 1
+    (tmp_path / "a.json").write_text(compact(forged))
+    summary_file = tmp_path / "summary.md"
+    done = run_cli("validate", "a.json", env=cli_env(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary_file)))
+    assert done.returncode == 1
+    text = summary_file.read_text()
+    assert "/license/trial" in text and "/license/&lt;b&gt;key&lt;~1b&gt;" in text, text
+    for live in ("<img", "<b>", "![i](", "[go](", "](https://"):
+        assert live not in text, (live, text)

@@ -303,8 +303,10 @@ class Progress:
 
 
 def _cell(text: str) -> str:
-    """A Markdown table cell: escaped, pipes and backticks made inert."""
-    return escape_control(text).replace("|", "\\|").replace("`", "'")
+    """A Markdown table cell: what the input said, made inert (no HTML, links, images or column breaks)."""
+    from .github import cell
+
+    return cell(text)
 
 
 def summary_tables_markdown(summary: Summary) -> list[str]:
