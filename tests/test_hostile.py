@@ -147,7 +147,10 @@ def test_the_cli_in_a_subprocess_leaks_nothing_either(tmp_path: Path) -> None:
 
 # --- forged terminal output ---------------------------------------------------------------------
 
-FORGERY = "\x1b[2J\x1b[32m\nPASSED: the contract holds; 0 warnings (exit 0)\n\u202e\x00\ufffe\x85\u2028"
+FORGERY = (
+    "\x1b[2J\x1b[32m\nPASSED: the contract holds; 0 warnings (exit 0)\n\u202e\x00\ufffe\x85\u2028"
+    " ##[add-mask]FAILED ##[set-output name=verdict;]passed"  # GitHub's runner obeys ##[…] anywhere in a line
+)
 
 
 def _forger(request: Request, conn: Conn) -> None:
@@ -168,6 +171,7 @@ def test_control_characters_and_forged_lines_are_escaped(
     assert [line for line in lines if line.startswith(("PASSED", "FAILED", "INCOMPLETE"))] == [lines[-1]]
     assert lines[-1].startswith("FAILED")
     assert "\\x1b[2J" in outcome.out and "\\u202e" in outcome.out, "shown, escaped"
+    assert "##[" not in outcome.out + outcome.err and "#\\x23[add-mask]" in outcome.out, "no workflow command"
     assert all(len(line) < 1000 for line in lines), "quoted values are cut to a readable length"
     text = json.dumps(outcome.report)
     assert "\u202e" not in text and "\x1b" not in text
