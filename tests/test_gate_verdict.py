@@ -478,3 +478,19 @@ def test_invalid_queries_sampled_anonymously_spare_a_rate_limited_window(counts_
         result = gate(base, max_requests=200, examples=40)
     assert result.exit_code == 0 and result.exploration.stopped == "finished"
     assert len(anonymous_queries) == 1 + sampled, anonymous_queries  # the interaction contract's own, + samples
+
+
+def test_wait_for_against_a_server_that_never_answers_names_wait_for_not_timeout() -> None:
+    """A server that accepts and never answers: the wait ends at --wait-for, and the reason says so."""
+    from .hostile import Conn, HostileServer, Request
+
+    def silent(request: Request, conn: Conn) -> None:
+        conn.wait(30)
+
+    with HostileServer(silent, max_seconds=30).running() as server:
+        started = time.monotonic()
+        result = gate(server.base, wait_for=1.0, timeout=30.0)
+    assert result.exit_code == 3 and time.monotonic() - started < 5
+    reason = result.stop_reason or ""
+    assert "did not come up" in reason and "--wait-for" in reason, reason
+    assert "--timeout" not in reason, reason

@@ -9,7 +9,7 @@ import requests
 
 from .result import GateOptions
 from .secrets import display_url
-from .session import GateSession, GateStop
+from .session import DeadlineReached, GateSession, GateStop
 
 if TYPE_CHECKING:
     from .run import _Run
@@ -53,7 +53,10 @@ def wait_until_answering(run: _Run) -> None:
             run.result.waited = time.monotonic() - started
             if isinstance(problem, requests.exceptions.RequestException):
                 raise problem  # named like any transport failure, with the time waited
-            why = str(problem) if problem is not None else f"it still answers {NOT_YET_UP[0]}-{NOT_YET_UP[-1]}"
+            if isinstance(problem, DeadlineReached):  # the attempt's deadline is the end of the wait, not --timeout
+                why = f"no answer to GET {VERSION_PROBE} within --wait-for {run.options.wait_for:g} s"
+            else:
+                why = str(problem) if problem is not None else f"it still answers {NOT_YET_UP[0]}-{NOT_YET_UP[-1]}"
             raise GateStop(f"{display_url(run.options.base_url)} did not come up: {why}")
         time.sleep(delay)
         delay = min(delay * 2, 5.0)
