@@ -68,7 +68,7 @@ class GitHubReporter(Reporter):
         if self.first_problems:
             lines += ["", f"First problems (of {summary.invalid + summary.unreadable} records):", ""]
             lines += [f"- {github.cell(text)}" for text in self.first_problems]
-        problem = github.append_summary("\n".join(lines) + "\n")
+        problem = github.append_summary(self.redact("\n".join(lines) + "\n"))
         if problem:
             self.stream.write(github.command("warning", problem, title=TITLE) + "\n")
 
@@ -111,4 +111,4 @@ class Alongside(Reporter):
 
 
 def alongside(primary: Reporter, stream: IO[str], verbosity: int = 0) -> Alongside:
-    return Alongside(primary, GitHubReporter(stream, verbosity=verbosity, meta={}))
+    return Alongside(primary, GitHubReporter(stream, verbosity=verbosity, meta={}, redact=primary.redact))

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import IO, Any, ClassVar
 
 import orjson
@@ -20,6 +21,10 @@ from .color import use_color as use_color  # re-exported for the commands
 from .records import INVALID, UNREADABLE, RecordResult, Summary
 from .textsafety import escape_control
 from .validation import Finding
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def pointer_text(pointer: str) -> str:
@@ -37,8 +42,10 @@ class Reporter(ABC):
         color: bool = False,
         meta: dict[str, Any],
         max_findings: int = 0,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
         self.stream = stream
+        self.redact = redact or _unchanged  # for text written elsewhere than `stream` (the step summary)
         self.verbosity = verbosity
         self.color = color
         self.meta = meta
