@@ -208,6 +208,37 @@ def test_a_users_file_with_a_null_token_never_makes_a_user_called_none(tmp_path:
         load_users(bad)
 
 
+BAD_DATA = {
+    "interactions-not-a-list": ("interactions.json", '{"interactions": 5}', "/interactions"),
+    "interaction-without-id": ("interactions.json", '{"interactions": [{"title": "x"}]}', "/interactions/0"),
+    "interaction-status-text": (
+        "interactions.json",
+        '{"interactions": [{"id": "a", "title": "t", "caller": "anonymous", "query": "", "status": "abc"}]}',
+        "/interactions/0/status",
+    ),
+    "scenario-an-array": ("scenarios/enterprise-trial.json", "[1]", "::/:"),
+    "scenario-usage-text": (
+        "scenarios/enterprise-trial.json",
+        '{"description": "d", "license": null, "usage": "x"}',
+        "/usage",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DATA))
+def test_contract_data_lint_would_reject_is_one_line_for_the_gate_and_the_mock(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, contract_copy: Path, case: str
+) -> None:
+    """The gate and the mock run on contracts/ data of a --root contract: a file that breaks its schema is
+    one line naming file and place, exit 2 (a KeyError or TypeError halfway through the run before)."""
+    name, text, where = BAD_DATA[case]
+    (contract_copy / "contracts" / name).write_text(text)
+    code, out, err = usage(capfd, monkeypatch, "gate", "--mock", "--no-schemathesis", "--root", str(contract_copy))
+    assert code == 2, (case, out, err)
+    one_line_naming(err, name)
+    assert where in err, err
+
+
 # --- the mock's own doors --------------------------------------------------------------------------
 
 
