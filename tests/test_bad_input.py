@@ -333,3 +333,29 @@ def test_every_command_on_a_full_standard_output_is_one_line_and_exit_2(tmp_path
         )
     assert done.returncode == 2, done.stderr
     one_line_naming(done.stderr, "cannot write the output: No space left on device")
+
+
+def _small_files() -> None:  # runs in the gate's process: writes past 3000 bytes fail with EFBIG
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))
+
+
+def test_a_gate_report_cut_short_by_a_full_disk_keeps_the_previous_one(tmp_path: Path) -> None:
+    """A report write that fails halfway (a full disk, a quota) leaves the last report whole, never a cut one."""
+    (tmp_path / "gate.json").write_text("the previous report\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "rc_licenses_contract", "gate", "--mock", "--no-schemathesis", "--json", "gate.json"],
+        cwd=tmp_path,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=_small_files,
+    )
+    assert done.returncode == 2, done.stderr
+    one_line_naming(done.stderr, "--json gate.json: cannot write: File too large")
+    assert (tmp_path / "gate.json").read_text() == "the previous report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["gate.json"], "no working file left behind"

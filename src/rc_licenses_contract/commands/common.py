@@ -20,7 +20,8 @@ def contract_root(args: argparse.Namespace) -> Path:
 
 class OutputError(Exception):
     def __init__(self, path: Path, exc: OSError) -> None:
-        super().__init__(f"{path}: cannot write: {exc.strerror or exc}")
+        self.reason = exc.strerror or str(exc)
+        super().__init__(f"{path}: cannot write: {self.reason}")
 
 
 class ReportFile:
