@@ -494,3 +494,16 @@ def test_wait_for_against_a_server_that_never_answers_names_wait_for_not_timeout
     reason = result.stop_reason or ""
     assert "did not come up" in reason and "--wait-for" in reason, reason
     assert "--timeout" not in reason, reason
+
+
+def test_timeout_bounds_case_generation_too() -> None:
+    """--timeout is the whole run's wall clock: Hypothesis drawing thousands of cases stops there as well (it
+    ran on for minutes), and the exploration says it was cut short by the time."""
+    with running_mock(MockConfig(root=REPO)) as base:
+        started = time.monotonic()
+        result = gate(base, examples=2000, timeout=4.0, max_requests=50)
+        took = time.monotonic() - started
+    assert took < 4.0 + 3.0, f"took {took:.1f} s with --timeout 4"
+    assert result.stop_reason is None, result.stop_reason
+    assert result.exploration.stopped == "time", result.exploration
+    assert "generated" in result.exploration.detail
