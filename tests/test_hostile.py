@@ -326,6 +326,26 @@ def test_an_early_close(
     assert outcome.code == (3 if when == "before-answering" else 1), outcome.report["stopReason"]
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [b"HTTP/1.1 2\x1b[31m00 OK\r\n\r\n{}", response(200, b"{}", {f"X-{i}": "v" for i in range(150)})],
+    ids=["garbled-status-line", "150-headers"],
+)
+def test_a_malformed_http_answer_is_named_as_such_not_unreachable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], answer: bytes
+) -> None:
+    """The server was reached and answered, with bytes that are not HTTP: the reason says that, escaped."""
+
+    def handler(request: Request, conn: Conn) -> None:
+        if not version_info(request, conn):
+            conn.send(answer)
+
+    with serve(handler).running() as server:
+        outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, timeout=5)
+    reason = outcome.report["stopReason"]
+    assert outcome.code == 3 and "answered with malformed HTTP" in reason and "cannot reach" not in reason, reason
+
+
 def test_a_server_that_dies_mid_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import time
 from typing import TYPE_CHECKING
 
 import requests
+import urllib3
 
 from .result import GateOptions
 from .secrets import display_url
@@ -73,6 +75,11 @@ def transport_failure(exc: requests.exceptions.RequestException, options: GateOp
         return f"connecting to {base} timed out after {options.connect_timeout:g} s"
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return f"{base} did not answer within {options.read_timeout:g} s (--read-timeout)"
+    aborted = exc.args[0] if exc.args and isinstance(exc.args[0], urllib3.exceptions.ProtocolError) else None
+    inner = aborted.args[-1] if aborted is not None and aborted.args else None
+    if isinstance(inner, http.client.HTTPException):  # reached: it hung up, or its head was not HTTP
+        what = f"{type(inner).__name__}: {inner}".splitlines()[0]
+        return f"{base} closed the connection or answered with malformed HTTP: {what}"
     return f"cannot reach {base}: {_reason(exc)}"
 
 
