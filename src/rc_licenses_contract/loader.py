@@ -198,8 +198,14 @@ def unescape(token: str) -> str:
 
 
 def resolve_pointer(document: Json, pointer: str) -> Json:
+    """The node at an RFC 6901 JSON pointer: "" is the whole document, "/" the member named "" (KeyError,
+    IndexError, ValueError or TypeError when there is none)."""
+    if not pointer:
+        return document
+    if not pointer.startswith("/"):
+        raise ValueError(f"JSON pointer {pointer!r} does not start with /")
     node = document
-    for raw in pointer.lstrip("/").split("/") if pointer.strip("/") else []:
+    for raw in pointer[1:].split("/"):
         token = unescape(raw)
         node = node[int(token)] if isinstance(node, list) else node[token]
     return node
