@@ -507,3 +507,25 @@ def test_timeout_bounds_case_generation_too() -> None:
     assert result.stop_reason is None, result.stop_reason
     assert result.exploration.stopped == "time", result.exploration
     assert "generated" in result.exploration.detail
+
+
+def test_response_time_counts_to_the_last_byte_of_the_body() -> None:
+    """Headers at once, then a body trickled over a second: the answer is slow (requests' own clock stops at
+    the headers, so the check passed it)."""
+    from .hostile import Conn, HostileServer, Request, version_info
+
+    body = json.dumps({"status": "error", "message": "You must be logged in to do this."}).encode()
+
+    def trickle(request: Request, conn: Conn) -> None:
+        if version_info(request, conn):
+            return
+        conn.send(b"HTTP/1.1 401 X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+        for start in range(0, len(body), len(body) // 5 + 1):
+            conn.send(body[start : start + len(body) // 5 + 1])
+            conn.wait(0.25)
+
+    with HostileServer(trickle, max_seconds=20).running() as server:
+        result = gate(server.base, schemathesis=False, max_requests=1, max_response_time=0.5)
+    assert result.outcome("response-time").state == "failed", result.outcome("response-time")
+    slow = next(f for f in result.findings if f.check == "response-time")
+    assert float(json.loads(slow.value).split()[0]) >= 1.0, slow.value

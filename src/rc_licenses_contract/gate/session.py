@@ -17,6 +17,7 @@ Every request, including the probes Schemathesis sends itself, goes through `Gat
 from __future__ import annotations
 
 import contextlib
+import datetime
 import email.utils
 import ipaddress
 import re
@@ -299,10 +300,13 @@ class GateSession(requests.Session):
         bound = min(per_request, left)
         kwargs["timeout"] = (min(self.connect_timeout, bound), min(self.read_timeout, bound))
         watchdog = _Watchdog(self._connections, bound)
+        started = time.monotonic()
         try:
             with watchdog:
                 response = super().request(method, url, *args, **kwargs)
                 self._read_bounded(response)
+                # To the last byte: requests stops its clock at the headers, and a body can trickle for long.
+                response.elapsed = datetime.timedelta(seconds=time.monotonic() - started)
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
             if not (watchdog.fired or self.time_left() <= 0):
                 raise  # the caller says what failed: refused, DNS, TLS, timed out
