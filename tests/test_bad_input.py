@@ -359,3 +359,22 @@ def test_a_gate_report_cut_short_by_a_full_disk_keeps_the_previous_one(tmp_path:
     one_line_naming(done.stderr, "--json gate.json: cannot write: File too large")
     assert (tmp_path / "gate.json").read_text() == "the previous report\n"
     assert [p.name for p in tmp_path.iterdir()] == ["gate.json"], "no working file left behind"
+
+
+def test_paths_and_config_files_with_escape_sequences_never_reach_the_terminal_raw(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A folder name is data too: lint, bundle and a bad pyproject.toml in such a folder print it escaped."""
+    odd = tmp_path / "odd\x1b[31mRED"
+    odd.mkdir()
+    for argv in (
+        ["lint", "--root", str(odd)],
+        ["bundle", "--root", str(odd)],
+        ["bundle", "-o", str(odd / "x" / "b.yaml")],
+    ):
+        code, out, err = usage(capfd, monkeypatch, *argv)
+        assert code == 2 and "\x1b" not in out + err and "\\x1b[31mRED" in err, (argv, err)
+    (odd / "pyproject.toml").write_text("tool = 1\n")
+    monkeypatch.chdir(odd)
+    code, out, err = usage(capfd, monkeypatch, "lint")
+    assert code == 2 and "\x1b" not in err and "\\x1b[31mRED" in err, err

@@ -56,7 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         defaults = command_defaults()
     except UsageError as exc:
-        print(f"rc-licenses-contract: error: {exc}", file=sys.stderr)
+        from ..textsafety import escape_control
+
+        print(escape_control(f"rc-licenses-contract: error: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     args = build_parser(defaults).parse_args(argv)
     try:
