@@ -233,6 +233,28 @@ def test_every_retry_after_form_on_a_429_ends_in_time(
     assert {c["id"]: c["state"] for c in outcome.report["checks"]}["rate-limit"] == "failed"
 
 
+@pytest.mark.parametrize("path", ["/api/info", "/api/v1/licenses.info"])
+def test_a_429_that_says_retry_now_is_not_answered_with_a_flood(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], path: str
+) -> None:
+    """`Retry-After: 0` on every answer: the gate waits a little and gives up after a few tries. The version
+    probe counts against no budget, so it was retried over a thousand times in three seconds."""
+    server: HostileServer
+
+    def handler(request: Request, conn: Conn) -> None:
+        if request.path.endswith(path):
+            conn.send(json_response(429, {"success": False, "error": "slow down"}, {"Retry-After": "0"}))
+        elif not version_info(request, conn):
+            conn.send(json_response(401, {"status": "error", "message": "You must be logged in to do this."}))
+
+    server = serve(handler)
+    with server.running():
+        outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, "--max-requests", "50", timeout=6)
+    asked = sum(1 for request in server.requests if request.path.endswith(path))
+    assert asked <= 5, f"{asked} requests to {path}"
+    assert "rate limited (429) 3 times in a row" in json.dumps(outcome.report), outcome.report["stopReason"]
+
+
 # --- bodies: compression, nesting, size, early close ------------------------------------------------
 
 

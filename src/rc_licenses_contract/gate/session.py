@@ -39,6 +39,8 @@ from .secrets import display_url
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_WAIT_DIGITS = 15  # epoch milliseconds have 13; anything longer is garbage, not a number to convert
+MIN_429_WAIT = 1.0  # a 429 whose advertised wait is already over: asking again at once cannot help
+MAX_429_IN_A_ROW = 3  # 429s to one request although each wait was kept: the server is not letting the gate in
 _WHOLE_NUMBER = re.compile(rf"[ \t]*(-?[0-9]{{1,{MAX_WAIT_DIGITS}}})[ \t]*")
 
 
@@ -270,6 +272,7 @@ class GateSession(requests.Session):
             self.replayed += 1
             return self.replay[key]
         counted = urlsplit(url).path not in self.uncounted_paths
+        rate_limited_in_a_row = 0
         while True:
             self._wait_for_turn()
             if counted and self.sent >= self.max_requests:
@@ -283,7 +286,15 @@ class GateSession(requests.Session):
                 return response
             lowered = {k.lower(): v for k, v in response.headers.items()}
             self.rate_limited.append(Observed429(url, response.status_code, lowered, response.content))
+            rate_limited_in_a_row += 1
+            if rate_limited_in_a_row >= MAX_429_IN_A_ROW:
+                # Also what bounds the version probe, which no budget counts (Retry-After: 0 made it a flood).
+                raise GateStop(
+                    f"rate limited (429) {rate_limited_in_a_row} times in a row on GET {urlsplit(url).path}, "
+                    "though the gate waited as told"
+                )
             wait = self._wait_after_429(response)
+            wait = None if wait is None else max(wait, MIN_429_WAIT)
             if wait is None or wait > self.time_left():
                 raise DeadlineReached(
                     "rate limited (429) and the wait until the limit resets exceeds --timeout"
