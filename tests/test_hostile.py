@@ -441,6 +441,34 @@ def test_a_name_lookup_that_hangs_is_bounded_too(
     assert outcome.code == 3 and outcome.elapsed < 2 + SLACK
 
 
+def test_a_host_whose_first_address_is_unreachable_is_reached_on_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A dual-stack host whose IPv6 address refuses (common on CI runners): the gate tries the next address,
+    as curl and urllib3 do, instead of calling the workspace unreachable."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def dual_stack(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "dual-stack.test":
+            return [
+                (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0)),  # nothing listens there
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+            ]
+        return real(host, port, *args, **kwargs)
+
+    def handler(request: Request, conn: Conn) -> None:
+        if not version_info(request, conn):
+            conn.send(json_response(401, {"status": "error", "message": "You must be logged in to do this."}))
+
+    monkeypatch.setattr(socket, "getaddrinfo", dual_stack)
+    with serve(handler).running() as server:
+        outcome = run_gate(tmp_path, monkeypatch, capfd, f"http://dual-stack.test:{server.port}", timeout=5)
+    assert outcome.report["serverVersion"] == "8.8.1", outcome.report["stopReason"]
+    assert "cannot reach" not in json.dumps(outcome.report)
+
+
 def test_read_timeout_is_per_request_not_per_byte(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -82,19 +82,19 @@ class RequestRefused(Exception):
     """A request the gate never sends (not GET, or not a documented path)."""
 
 
-def _resolve_within(host: str, port: int, seconds: Any) -> str:
-    """The first address of `host`, looked up in a helper thread: a resolver that hangs cannot hold the run
-    past its bound (getaddrinfo itself takes no timeout)."""
+def _resolve_within(host: str, port: int, seconds: Any) -> list[str]:
+    """The addresses of `host`, in the resolver's order, looked up in a helper thread: a resolver that hangs
+    cannot hold the run past its bound (getaddrinfo itself takes no timeout)."""
     try:
         ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
-        return host  # already an address
+        return [host]  # already an address
     except ValueError:
         pass
     found: list[Any] = []
 
     def lookup() -> None:
         try:
-            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0])
+            found.append([info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)])
         except OSError as exc:
             found.append(exc)
 
@@ -105,11 +105,12 @@ def _resolve_within(host: str, port: int, seconds: Any) -> str:
         raise TimeoutError(f"looking up {host} took longer than {seconds} s")
     if isinstance(found[0], OSError):
         raise found[0]
-    return str(found[0])
+    return list(dict.fromkeys(str(address) for address in found[0]))
 
 
 class _BoundedResolution:
-    """Connections whose name lookup is bounded by the connect timeout, like the connection itself."""
+    """Connections whose name lookup is bounded by the connect timeout, like the connection itself. Each
+    address is tried in turn, as urllib3 does: a host whose IPv6 address is unreachable is reached on IPv4."""
 
     _dns_host: str
     port: int
@@ -118,16 +119,29 @@ class _BoundedResolution:
     def _new_conn(self) -> socket.socket:
         original = self._dns_host
         try:
-            self._dns_host = _resolve_within(original, self.port, self.timeout)
+            addresses = _resolve_within(original, self.port, self.timeout)
         except TimeoutError as exc:
             raise urllib3.exceptions.ConnectTimeoutError(self, str(exc)) from None
         except socket.gaierror as exc:
             raise urllib3.exceptions.NameResolutionError(original, self, exc) from None  # type: ignore[arg-type]
+        timeout = self.timeout
+        # One connect timeout for all the addresses together, so that the run's wall-clock bound holds.
+        until = time.monotonic() + timeout if isinstance(timeout, int | float) else None
         try:
-            sock: socket.socket = super()._new_conn()  # type: ignore[misc]
-            return sock
+            for index, address in enumerate(addresses):
+                self._dns_host = address
+                if until is not None:
+                    self.timeout = max(0.001, until - time.monotonic())
+                try:
+                    sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+                    return sock
+                except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError):
+                    if index == len(addresses) - 1 or (until is not None and time.monotonic() >= until):
+                        raise
+            raise urllib3.exceptions.NameResolutionError(original, self, socket.gaierror("no address"))  # type: ignore[arg-type]
         finally:
             self._dns_host = original  # TLS checks the certificate against the name, not the address
+            self.timeout = timeout
 
 
 class _TrackingAdapter(HTTPAdapter):
