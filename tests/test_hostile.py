@@ -145,6 +145,33 @@ def test_the_cli_in_a_subprocess_leaks_nothing_either(tmp_path: Path) -> None:
     ET.parse(tmp_path / "g.xml")
 
 
+def test_credentials_from_netrc_are_never_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """requests adds ~/.netrc credentials to a session without auth of its own: the gate sends the URL's user
+    info only, never a password the user did not hand it (and which no redactor would know)."""
+    from .canary import URL_PASSWORD, URL_USER
+
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login ciuser password netrcCanary-7d1f0b\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    sent: list[str | None] = []
+
+    def handler(request: Request, conn: Conn) -> None:
+        sent.append(request.headers.get("authorization"))
+        if not version_info(request, conn):
+            conn.send(json_response(200, {"success": True, "license": {"trial": request.headers.get("authorization")}}))
+
+    with serve(handler).running() as server:
+        outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, "--no-schemathesis")
+    basic = "Basic " + base64.b64encode(f"{URL_USER}:{URL_PASSWORD}".encode()).decode()
+    assert set(sent) == {basic}, set(sent)  # the URL's user info, as documented; nothing from netrc
+    from .canary import leaks
+
+    assert leaks((outcome.out + json.dumps(outcome.report)).encode(), ("ciuser:netrcCanary-7d1f0b",)) == []
+
+
 # --- forged terminal output ---------------------------------------------------------------------
 
 FORGERY = (

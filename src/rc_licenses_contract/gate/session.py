@@ -31,6 +31,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.auth
+import requests.utils
 import urllib3
 from requests.adapters import HTTPAdapter
 
@@ -223,6 +225,18 @@ class Observed429:
     content: bytes
 
 
+class _UrlUserInfoOnly(requests.auth.AuthBase):
+    """HTTP Basic authentication from the URL's user info (which the redactor masks), and nothing else: a
+    session without its own auth would add credentials from ~/.netrc ($NETRC), which the user never handed
+    to the gate and no redactor knows."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        user, password = requests.utils.get_auth_from_url(request.url or "")
+        if user or password:
+            request = requests.auth.HTTPBasicAuth(user, password)(request)
+        return request
+
+
 class GateSession(requests.Session):
     def __init__(
         self,
@@ -254,6 +268,7 @@ class GateSession(requests.Session):
         self.stopped: GateStop | None = None  # kept: Schemathesis may swallow what its probes raise
         self.sleep = time.sleep
         self.headers["User-Agent"] = "rc-licenses-contract-gate"
+        self.auth = _UrlUserInfoOnly()
         self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
         adapter = _TrackingAdapter(self._connections)
         self.mount("http://", adapter)
