@@ -55,7 +55,7 @@ def test_pyproject_report_paths_profile_and_budget_drive_the_gate(run_cli: RunCl
     [
         ("budgte = 3", "unknown key 'budgte'"),
         ("budget = 0", "budget must be a whole number of 1 or more, not 0"),
-        ('profile = "9"', "profile must be one of 'default', '8', not '9'"),
+        ("profile = 9", "profile must be a name, not 9"),
         ('strict = "yes"', "strict must be true or false"),
         ("color = [", "invalid TOML"),
     ],
@@ -116,3 +116,26 @@ def test_a_tool_table_of_the_wrong_type_is_one_line_and_exit_2(run_cli: RunCli, 
     assert done.returncode == 2, done.stderr
     assert "pyproject.toml" in done.stderr and "must be a table" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_profiles_are_the_contracts_to_name(run_cli: RunCli, tmp_path: Path, contract_copy: Path) -> None:
+    """`--profile` and the config's `profile` take the profiles contracts/profiles.json declares, and only those."""
+    body = tmp_path / "body.json"
+    example = json.loads((REPO / "contracts" / "examples" / "seed-trial-6x.json").read_text(encoding="utf-8"))
+    body.write_text(json.dumps(example["value"]), encoding="utf-8")
+    for command in (["validate", str(body)], ["gate", "--mock", "--no-schemathesis"]):
+        done = run_cli(*command, "--profile", "9", cwd=tmp_path)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert done.stderr.strip() == "error: --profile: '9' is not one of default, 8 (contracts/profiles.json)"
+    (tmp_path / "pyproject.toml").write_text('[tool.rc-licenses-contract]\nprofile = "7"\n')
+    done = run_cli("validate", str(body), cwd=tmp_path)
+    assert done.returncode == 2 and "'7' is not one of default, 8" in done.stderr
+    # A contract that declares a profile 7 offers it, from the file and from the flag.
+    profiles_file = contract_copy / "contracts" / "profiles.json"
+    profiles = json.loads(profiles_file.read_text(encoding="utf-8"))
+    profiles["profiles"]["7"] = {"fromMajor": 7, "description": "Rocket.Chat 7.x, as a test names it."}
+    profiles_file.write_text(json.dumps(profiles), encoding="utf-8")
+    done = run_cli("validate", "--root", str(contract_copy), str(body), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_cli("validate", "--root", str(contract_copy), "--profile", "8", str(body), cwd=tmp_path)
+    assert done.returncode in (0, 1) and "is not one of" not in done.stderr

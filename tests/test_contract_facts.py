@@ -7,16 +7,21 @@ gate asks for, with no code edited.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from rc_licenses_contract.gate.checks import Exchange
+from rc_licenses_contract.gate.describe import reproduce_line
 from rc_licenses_contract.gate.run import Credentials, GateOptions, run_gate
 from rc_licenses_contract.lint import lint
 from rc_licenses_contract.loader import Contract, RateLimitHeaders, build_contract
 from rc_licenses_contract.mock.app import MockConfig
 from rc_licenses_contract.mock.runner import running_mock
+
+from .conftest import cli_env
 
 ADMIN = Credentials("rc-demo-admin", "demo-admin-token")
 USER = Credentials("rc-demo-user", "demo-user-token")  # rate limited: the admin may bypass the limiter
@@ -66,6 +71,13 @@ def test_renamed_facts_reach_the_mock_and_the_gate(contract_copy: Path) -> None:
         options = GateOptions(base_url=base, privileged=ADMIN, unprivileged=None, root=contract_copy, timeout=30.0)
         options.schemathesis = False
         result = run_gate(options)
+        # The reproduce line names the renamed header too, and runs as printed against the same mock.
+        asked = Exchange("privileged", "privileged", "GET", contract.path, "", 200, {}, b"{}", 0.0)
+        line = reproduce_line(result, asked)
+        assert '-H "X-Api-Token: $ROCKETCHAT_AUTH_TOKEN" -H "X-User-Id: $ROCKETCHAT_USER_ID"' in line
+        env = cli_env(ROCKETCHAT_AUTH_TOKEN=USER.auth_token, ROCKETCHAT_USER_ID=USER.user_id)
+        ran = subprocess.run(["sh", "-c", line], capture_output=True, text=True, timeout=30, env=env, check=False)
+        assert ran.stdout.startswith("HTTP/1.1 200"), ran.stdout + ran.stderr
     assert result.server_version == "7.10.4"
     assert result.profile == "8", "the version rule is read from profiles.json"
     assert result.stop_reason is None, "the gate sent the credentials under the renamed header"
@@ -90,3 +102,38 @@ def test_lint_refuses_an_ambiguous_version_rule(contract_copy: Path) -> None:
 def test_lint_refuses_a_version_rule_that_is_not_a_number(contract_copy: Path) -> None:
     problems = lint_with_profiles(contract_copy, {"default": {"fromMajor": "6"}})
     assert any("/profiles/default/fromMajor" in text and "profiles.schema.json" in text for text in problems), problems
+
+
+# Where a header name may still be typed in src/: a help example beside README's, and HTTP's own header.
+TYPED_ON_PURPOSE = {("cli/mock.py", "X-User-Id"), ("cli/mock.py", "X-Auth-Token"), ("gate/session.py", "Retry-After")}
+
+
+def typed_header_names(package: Path, names: set[str]) -> set[tuple[str, str]]:
+    """(module, name) for every string in code (docstrings and comments left out) that types a header name."""
+    import ast
+
+    found = set()
+    for module in sorted(package.rglob("*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                found |= {(module.relative_to(package).as_posix(), n) for n in names if n.lower() in node.value.lower()}
+    return found
+
+
+def test_header_names_are_read_from_the_contract_not_typed(contract: Contract) -> None:
+    names = {*contract.auth_headers.values(), *contract.rate_limit_headers().names, "X-RateLimit-", "Retry-After"}
+    package = Path(__file__).parent.parent / "src" / "rc_licenses_contract"
+    assert typed_header_names(package, names) == TYPED_ON_PURPOSE
+
+
+def test_the_typed_header_scan_finds_a_typed_name(tmp_path: Path) -> None:
+    (tmp_path / "typed.py").write_text('"""X-Auth-Token in a docstring is fine."""\nHEADER = "x-auth-token: {}"\n')
+    assert typed_header_names(tmp_path, {"X-Auth-Token"}) == {("typed.py", "X-Auth-Token")}

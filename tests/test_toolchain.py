@@ -148,22 +148,24 @@ def _git(*args: str, cwd: Path) -> None:
     )
 
 
-def _readme_pre_commit_config() -> str:
+def _readme_pre_commit_configs() -> list[str]:
+    """The YAML blocks of README's pre-commit section, in order."""
     readme = (REPO / "README.md").read_text()
     section = readme[readme.index("## pre-commit\n") :]
-    return section[section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)]
+    section = section[: section.index("\n## ", 1)]
+    return re.findall(r"(?s)```yaml\n(.*?)```\n", section)
 
 
 @pytest.mark.slow
 def test_pre_commit_hooks_in_a_scratch_repository(tmp_path: Path) -> None:
-    """try-repo with the manifest's defaults, then the README's configuration as written."""
-    from rc_licenses_contract import __version__
-
-    kit = fresh_clone(tmp_path / "kit")  # this checkout, committed and tagged as a release is
+    """README's local hook as written; its repository hook pinned to a commit; try-repo with the manifest."""
+    kit = fresh_clone(tmp_path / "kit")  # this checkout, committed: no release tag exists yet
     _git("init", "-q", cwd=kit)
     _git("add", "-A", cwd=kit)
     _git("commit", "-q", "-m", "release", cwd=kit)
-    _git("tag", f"v{__version__}", cwd=kit)
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=kit, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
     body = json.loads((REPO / "contracts" / "examples" / "enterprise-8x.json").read_text())["value"]
     project = tmp_path / "project"
@@ -175,7 +177,9 @@ def test_pre_commit_hooks_in_a_scratch_repository(tmp_path: Path) -> None:
     (project / "package.json").write_text('{"name": "their-app", "private": true}\n')
     _git("init", "-q", cwd=project)
     _git("add", "-A", cwd=project)
+    # The kit installed where the commits run: this test's environment, first on PATH.
     env = cli_env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), PRE_COMMIT_COLOR="never")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     pre_commit = str(Path(sys.executable).parent / "pre-commit")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -183,26 +187,33 @@ def test_pre_commit_hooks_in_a_scratch_repository(tmp_path: Path) -> None:
             [pre_commit, *args], cwd=project, env=env, capture_output=True, text=True, check=False, timeout=300
         )
 
-    # The README's block, pointed at the tagged checkout instead of the public URL.
-    config = re.sub(r"(?m)^(\s*- repo: )\S+.*$", rf"\g<1>{kit}", _readme_pre_commit_config())
-    assert f"rev: v{__version__}" in config, "the README names the release tag of this version"
-    (project / ".pre-commit-config.yaml").write_text(config)
-    done = run("run", "--all-files")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert re.search(r"validate captured Rocket\.Chat licenses\.info bodies\.+Passed", done.stdout), done.stdout
+    local, remote = _readme_pre_commit_configs()
+    assert "rev: v" not in remote, "no release tag is named before one exists"
+    # The repository block with its two placeholders filled in: this checkout, pinned to its commit.
+    remote = re.sub(r"(?m)^(\s*- repo: )\S+.*$", rf"\g<1>{kit}", remote)
+    remote = re.sub(r"(?m)^(\s*rev: )<tag or commit>", rf"\g<1>{commit}", remote)
+    configs = {"local": local, "remote": remote}
+    for name, config in configs.items():
+        (project / ".pre-commit-config.yaml").write_text(config)
+        done = run("run", "--all-files")
+        assert done.returncode == 0, name + done.stdout + done.stderr
+        assert re.search(r"validate captured (Rocket\.Chat )?licenses\.info bodies\.+Passed", done.stdout), done.stdout
 
     broken = dict(body, success="yes")
     (project / "captures" / "bad.json").write_text(json.dumps(broken))
     _git("add", "-A", cwd=project)
-    done = run("run", "--all-files")
-    assert done.returncode == 1, done.stdout
-    assert "captures/bad.json::/success" in done.stdout
-    assert "README.md" not in done.stdout and "notes.txt" not in done.stdout and "package.json" not in done.stdout
+    for name, config in configs.items():
+        (project / ".pre-commit-config.yaml").write_text(config)
+        done = run("run", "--all-files")
+        assert done.returncode == 1, name + done.stdout
+        assert "captures/bad.json::/success" in done.stdout
+        assert "README.md" not in done.stdout and "notes.txt" not in done.stdout and "package.json" not in done.stdout
 
     # try-repo: the manifest's own filters, on good, bad and unrelated files in the scratch repository.
     (project / "package.json").unlink()
+    (project / ".pre-commit-config.yaml").unlink()
     _git("add", "-A", cwd=project)
-    done = run("try-repo", str(kit), "rc-licenses-contract-validate", "--ref", f"v{__version__}", "--all-files")
+    done = run("try-repo", str(kit), "rc-licenses-contract-validate", "--ref", commit, "--all-files")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "captures/bad.json::/success" in done.stdout
     assert "4 records, 3 valid, 1 invalid" in done.stdout, done.stdout

@@ -19,7 +19,6 @@ from typing import Any
 from .errors import UsageError
 
 SECTION = "tool.rc-licenses-contract"
-PROFILES = ("default", "8")
 COLORS = ("auto", "always", "never")
 COMMANDS = ("lint", "validate", "mock", "gate", "bundle")
 
@@ -31,6 +30,13 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any, Path], Any]:
         return value
 
     return check
+
+
+def _name(value: Any, base: Path) -> str:
+    # Which names exist is the contract's to say (contracts/profiles.json); the command checks it.
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"must be a name, not {value!r}")
+    return value
 
 
 def _bool(value: Any, base: Path) -> bool:
@@ -53,7 +59,7 @@ def _path(value: Any, base: Path) -> Path:
 
 # key -> (how to check it, the commands it applies to, the argument it sets there)
 KEYS: dict[str, tuple[Callable[[Any, Path], Any], tuple[str, ...], str]] = {
-    "profile": (_choice(PROFILES), ("validate", "gate"), "profile"),
+    "profile": (_name, ("validate", "gate"), "profile"),
     "strict": (_bool, ("validate", "gate"), "strict"),
     "budget": (_positive, ("gate",), "max_requests"),
     "junit": (_path, ("gate",), "junit"),

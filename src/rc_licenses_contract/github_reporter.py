@@ -13,6 +13,7 @@ from . import github
 from .records import INVALID, UNREADABLE, RecordResult, Summary
 from .reporters import Reporter, pointer_text, summary_tables_markdown
 
+# The kit's name in annotation titles: prose for readers, not an endpoint fact the code acts on.
 TITLE = "licenses.info contract"
 SUMMARY_FINDINGS = 10
 STDIN_NAMES = ("-", "<stdin>", "(stdin)")

@@ -21,19 +21,35 @@ COLLECTOR_NAME = "rc-licenses-contract"
 _RESULT = pytest.StashKey[Any]()
 
 
-PROFILES = ("default", "8")
+def _profiles() -> list[str]:
+    """The profile names the loaded contract declares (contracts/profiles.json)."""
+    from .errors import ContractError
+    from .loader import load_contract
+
+    try:
+        return list(load_contract().profiles)
+    except ContractError as exc:
+        raise pytest.UsageError(f"rc-licenses-contract: {exc}") from None
+
+
+def _check_profile(value: str, where: str) -> str:
+    known = _profiles()
+    if value not in known:
+        raise pytest.UsageError(f"{where}: {value!r} is not one of {', '.join(known)}")
+    return value
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rc-licenses-contract", "Rocket.Chat licenses.info contract gate")
     group.addoption("--rc-base-url", metavar="URL", help="gate this workspace; credentials from ROCKETCHAT_* variables")
-    group.addoption("--rc-profile", choices=PROFILES, help="profile (default: from the server version)")
+    # No `choices`: the profiles are the contract's, read only when one is asked for (pytest_configure).
+    group.addoption("--rc-profile", metavar="NAME", help="profile from contracts/profiles.json (default: by version)")
     group.addoption("--rc-strict", action="store_true", default=None, help="undocumented properties are violations")
     group.addoption("--rc-max-requests", type=int, metavar="N", help="request budget (default 10)")
     group.addoption("--rc-seed", type=int, help="Schemathesis seed (default 0)")
     # The same settings as ini keys ([pytest] / [tool.pytest.ini_options]); the options above override them.
     parser.addini("rc_base_url", "gate this workspace (as --rc-base-url)", default="")
-    parser.addini("rc_profile", "profile: default or 8 (as --rc-profile)", default="")
+    parser.addini("rc_profile", "profile from contracts/profiles.json (as --rc-profile)", default="")
     parser.addini("rc_strict", "undocumented properties are violations (as --rc-strict)", type="bool", default=False)
     parser.addini("rc_max_requests", "request budget (as --rc-max-requests)", default="10")
     parser.addini("rc_seed", "Schemathesis seed (as --rc-seed)", default="0")
@@ -50,9 +66,16 @@ def _setting(config: pytest.Config, name: str) -> Any:
             return int(value)
         except ValueError:
             raise pytest.UsageError(f"ini key rc_{name}: {value!r} is not a whole number") from None
-    if name == "profile" and value and value not in PROFILES:
-        raise pytest.UsageError(f"ini key rc_profile: {value!r} is not one of {', '.join(PROFILES)}")
+    if name == "profile" and value:
+        _check_profile(value, "ini key rc_profile")
     return (value or None) if name in ("base_url", "profile") else value
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """An unknown --rc-profile is a usage error at once, as an argparse choice would be."""
+    profile = config.getoption("--rc-profile")
+    if profile is not None:
+        _check_profile(profile, "--rc-profile")
 
 
 def _check_ids() -> list[str]:

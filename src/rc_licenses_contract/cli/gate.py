@@ -14,7 +14,7 @@ GATE_DESCRIPTION = (
     "Check that a Rocket.Chat workspace honours the licenses.info contract: the interaction contract in "
     "contracts/interactions.json, then exploration with Schemathesis (seeded positive and negative queries, "
     "auth-bypass probes) under its checks, our semantic checks no schema can express, and drift. Gentle with "
-    "the server: a request budget, pacing by the server's X-RateLimit-* headers, 429s waited out. Credentials "
+    "the server: a request budget, pacing by the server's rate-limit headers, 429s waited out. Credentials "
     "come from the environment and never appear in any output."
 )
 GATE_EPILOG = """\
@@ -75,7 +75,9 @@ def _target_options(target: Any) -> None:
         help="with --mock: the version the mock acts as (default 8). Without --mock: take this as the "
         "workspace's version instead of asking GET /api/info (it picks the profile)",
     )
-    target.add_argument("--profile", choices=["default", "8"], help="profile (default: from the server version)")
+    target.add_argument(
+        "--profile", metavar="NAME", help="a profile named in contracts/profiles.json (default: by server version)"
+    )
     target.add_argument(
         "--strict",
         action=argparse.BooleanOptionalAction,
@@ -121,7 +123,7 @@ def _budget_options(budget: Any) -> None:
         "--rate-limit",
         type=argtypes.rate,
         metavar="N/SECONDS",
-        help="send at most N requests per SECONDS (default: as the server's X-RateLimit-* headers allow)",
+        help="send at most N requests per SECONDS (default: as the server's rate-limit headers allow)",
     )
 
 

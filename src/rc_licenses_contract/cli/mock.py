@@ -10,6 +10,7 @@ from .base import add_command, add_root
 
 SERVER_VERSIONS = ("6", "7", "8")
 
+# A help example, like README's: the shipped contract's header names and path with the public demo values.
 MOCK_EPILOG = """\
 examples:
   rc-licenses-contract mock

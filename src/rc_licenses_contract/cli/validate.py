@@ -67,7 +67,12 @@ def _contract_options(group: Any) -> None:
         choices=["200", "400", "401", "429"],
         help="which response a bare body is (default 200); HAR entries use their recorded status",
     )
-    group.add_argument("--profile", default="default", choices=["default", "8"], help="server-version profile")
+    group.add_argument(
+        "--profile",
+        metavar="NAME",
+        default="default",
+        help="a server-version profile named in contracts/profiles.json (default: default)",
+    )
     group.add_argument(
         "--strict",
         action=argparse.BooleanOptionalAction,

@@ -10,12 +10,26 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from ..loader import default_root
+from ..errors import UsageError
+from ..loader import default_root, load_contract
 
 
 def contract_root(args: argparse.Namespace) -> Path:
     root: Path = args.root if args.root is not None else default_root()
     return root.resolve()
+
+
+def check_profile(args: argparse.Namespace) -> None:
+    """A `--profile` (or config `profile`) the contract at `--root` declares; a usage error naming them otherwise.
+
+    Not an argparse `choices`: the profiles are the contract's (contracts/profiles.json), and `--root` may name
+    another contract than the bundled one.
+    """
+    if args.profile is None:
+        return
+    known = list(load_contract(contract_root(args)).profiles)
+    if args.profile not in known:
+        raise UsageError(f"--profile: {args.profile!r} is not one of {', '.join(known)} (contracts/profiles.json)")
 
 
 class OutputError(Exception):

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ..color import BOLD, paint, use_color
+from ..contract_facts import TOKEN_SCHEME, USER_ID_SCHEME
 from ..errors import ContractError
 from ..textsafety import escape_control
 
@@ -76,7 +77,8 @@ def _banner(args: argparse.Namespace, config: Any, state: Any, port: int) -> Non
         f"  scenario {config.scenario}, server version {config.server_version}, rate limit {limit}"
         + (f", fault {config.fault}" if config.fault else "")
     )
-    print("  demo callers (X-User-Id / X-Auth-Token):")
+    names = state.contract.auth_headers
+    print(f"  demo callers ({names[USER_ID_SCHEME]} / {names[TOKEN_SCHEME]}):")
     for user in state.demo_users:
         print(escape_control(f"    {user.name:<8} {user.user_id} / {user.auth_token}  {user.description}"))
     print("  stop with Ctrl-C", flush=True)

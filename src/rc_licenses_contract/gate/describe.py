@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import shlex
 
+from ..contract_facts import TOKEN_SCHEME, USER_ID_SCHEME
+from ..loader import load_contract
 from .checks import PRIVILEGED, UNPRIVILEGED, Exchange
 from .result import (
     AUTH_PROBES,
@@ -26,7 +28,7 @@ from .result import (
     Finding,
     GateResult,
 )
-from .secrets import Redactor, display_url
+from .secrets import Redactor, url_secrets
 
 # Readable lengths for quoted server text, applied after masking.
 VALUE_LIMIT, MESSAGE_LIMIT, NOTE_LIMIT, VERSION_LIMIT = 200, 300, 300, 40
@@ -35,7 +37,10 @@ CALLER_ENV = {
     UNPRIVILEGED: ("$ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN", "$ROCKETCHAT_UNPRIVILEGED_USER_ID"),
     "wrong-token": (WRONG_TOKEN, "$ROCKETCHAT_USER_ID"),
 }
+ENV_VALUES = {value for pair in CALLER_ENV.values() for value in pair if value.startswith("$")}
 MOCK_PORT = "${RC_MOCK_PORT:-3000}"
+# A base URL with user info is never printed: the line reads it from the variable the gate reads it from.
+BASE_URL_ENV = "${ROCKETCHAT_URL%/}"
 STATE_MARK = {
     "ok": "ok",
     "passed": "PASS",
@@ -80,7 +85,10 @@ def _caller_headers(result: GateResult, caller: str) -> tuple[str, str] | None:
 
 def reproduce_line(result: GateResult, exchange: Exchange) -> str:
     """One shell line that repeats the request as printed: credentials from the environment (never a
-    value), or, for `gate --mock`, the command that starts the same mock and its public demo callers."""
+    value), or, for `gate --mock`, the command that starts the same mock and its public demo callers.
+
+    The base URL is printed as given unless it carries user info (HTTP Basic credentials): then the line
+    takes it from $ROCKETCHAT_URL, so it still runs and still holds no secret."""
     options = result.options
     query = f"?{exchange.query}" if exchange.query else ""
     parts = ["curl", "-sS", "-i"]
@@ -89,20 +97,27 @@ def reproduce_line(result: GateResult, exchange: Exchange) -> str:
     headers = _caller_headers(result, exchange.caller)
     if headers is not None:
         token, user = headers
-        parts += ["-H", f'"X-Auth-Token: {token}"', "-H", f'"X-User-Id: {user}"']
-    if options.mock is None:
-        return " ".join([*parts, shlex.quote(display_url(options.base_url).rstrip("/") + exchange.path + query)])
-    # The same mock on a port of your choice (RC_MOCK_PORT, default 3000); curl retries until it listens.
-    url = f"http://127.0.0.1:{MOCK_PORT}{exchange.path}{query}"
-    start = f"{options.mock.command} --port {MOCK_PORT} >/dev/null 2>&1 &"
-    curl = " ".join([*parts[:3], "--retry", "30", "--retry-connrefused", "--retry-delay", "1", *parts[3:]])
-    return f'{start} {curl} "{_double_quoted(url)}"; kill $!'
+        names = load_contract(options.root).auth_headers
+        for name, value in ((names[TOKEN_SCHEME], token), (names[USER_ID_SCHEME], user)):
+            live = value if value in ENV_VALUES else ""
+            parts += ["-H", f'"{_double_quoted(f"{name}: {value}", live)}"']
+    if options.mock is not None:
+        # The same mock on a port of your choice (RC_MOCK_PORT, default 3000); curl retries until it listens.
+        url = f"http://127.0.0.1:{MOCK_PORT}{exchange.path}{query}"
+        start = f"{options.mock.command} --port {MOCK_PORT} >/dev/null 2>&1 &"
+        curl = " ".join([*parts[:3], "--retry", "30", "--retry-connrefused", "--retry-delay", "1", *parts[3:]])
+        return f'{start} {curl} "{_double_quoted(url, live=MOCK_PORT)}"; kill $!'
+    if url_secrets(options.base_url):
+        return " ".join([*parts, f'"{BASE_URL_ENV}{_double_quoted(exchange.path + query)}"'])
+    return " ".join([*parts, shlex.quote(options.base_url.rstrip("/") + exchange.path + query)])
 
 
-def _double_quoted(text: str) -> str:
-    """Inside "...": keep ${RC_MOCK_PORT:-3000} live, make everything else literal."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
-    return escaped.replace("$", "\\$").replace("\\" + MOCK_PORT, MOCK_PORT)
+def _double_quoted(text: str, live: str = "") -> str:
+    """Inside "...": everything literal except `live`, a variable of ours ($ROCKETCHAT_*, ${RC_MOCK_PORT:-3000})."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$")
+    if not live:
+        return escaped
+    return escaped.replace(_double_quoted(live), live)
 
 
 def _request_line(exchange: Exchange, redact: Redactor) -> str:

@@ -153,6 +153,10 @@ def _check_outcome(check: CheckOutcome, result: GateResult, redact: Redactor) ->
 # --- GitHub Actions ---------------------------------------------------------------------------------
 
 
+# The kit's name in annotation titles: prose for readers, not an endpoint fact the code acts on.
+TITLE = "licenses.info contract"
+
+
 def github_annotations(result: GateResult, redact: Redactor) -> str:
     """`::error`/`::warning` workflow commands: the incomplete reason, each defect, each warning."""
     from ..github import command
@@ -161,13 +165,13 @@ def github_annotations(result: GateResult, redact: Redactor) -> str:
     reason = result.incomplete_reason if result.exit_code == 3 else None
     if reason:
         text = f"gate incomplete: {redact.clean(reason, NOTE_LIMIT)}"
-        lines.append(command("error", text, title="licenses.info contract gate"))
+        lines.append(command("error", text, title=f"{TITLE} gate"))
     for finding in result.findings:
         kind = "error" if finding.severity == "error" else "warning"
         text = "\n".join(describe_finding(finding, result, redact))
-        lines.append(command(kind, text, title=f"licenses.info contract: {finding.check}"))
+        lines.append(command(kind, text, title=f"{TITLE}: {finding.check}"))
     if result.exploration.cut_short:
-        lines.append(command("warning", exploration_line(result, redact), title="licenses.info contract gate"))
+        lines.append(command("warning", exploration_line(result, redact), title=f"{TITLE} gate"))
     return redact("".join(line + "\n" for line in lines))
 
 
@@ -175,7 +179,7 @@ def github_summary(result: GateResult, redact: Redactor, top: int = 10) -> str:
     """Markdown for $GITHUB_STEP_SUMMARY: the verdict, the table of checks, the top findings."""
     from ..github import cell
 
-    out = [f"## licenses.info contract gate: {cell(verdict_line(result, redact))}", ""]
+    out = [f"## {TITLE} gate: {cell(verdict_line(result, redact))}", ""]
     target = display_url(result.options.base_url)
     out.append(cell(redact.clean(f"{target} · profile {result.profile} · {exploration_line(result, redact)}")))
     out += ["", "| | check | answers | defects | note |", "| --- | --- | ---: | ---: | --- |"]

@@ -9,9 +9,17 @@ each secret is masked in every form it can take on the way out:
   Python-repr-escaped (`\\xXX`, `\\uXXXX`, `\\UXXXXXXXX`), XML/HTML-escaped (`&#NN;`, `&#xXX;`, `&amp;`),
   JSON-pointer-escaped (`~1`, `~0`: a secret used as a key shows up in a pointer), any mix of these
   character by character, and escaped more than once;
+- encoded twice, as a server's echo does it: URL-encoded again (`%252F`), a JSON string URL-encoded
+  (`%5C%22`, `%5Cu00e9`), a JSON string XML-escaped (`\\&quot;`), a `+` for a space URL-encoded (`%2B`);
 - base64 at each of the three byte alignments (so inside `Basic dXNlcjpwYXNz`, too), standard and
-  URL-safe alphabets, padded or not;
-- hex of its UTF-8 bytes, upper or lower case.
+  URL-safe alphabets, padded or not; of the raw value and of its URL-encoded and JSON-escaped forms;
+- hex of its UTF-8 bytes (and of those forms), upper or lower case.
+
+A value shorter than `MIN_SECRET` cannot be masked wherever it occurs without masking ordinary words, so
+it is masked where it stands whole, in every character form above: the whole text, a quoted string (`"ab"`,
+`'ab'`, `&quot;ab&quot;`), a whole query or form value (`=ab&`), a whole header value (`Name: ab` at the
+end of a line) and a whole JSON-pointer segment (`/echo/ab`). A URL's `user:password` is also masked
+as one value, so a short password inside `Basic …` goes with it.
 
 Masking comes before any cut: `clean` masks, escapes control characters, and only then cuts to length, so
 a secret is never left half-visible by a limit. A text that arrives already cut (by someone else) is
@@ -22,17 +30,18 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import logging
 import re
 import warnings
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
 
 from ..textsafety import escape_control
 
 MASK = "***"
-MIN_SECRET = 4  # shorter values cannot be masked without masking ordinary words of the report
+MIN_SECRET = 4  # shorter values are masked only where they stand whole (see the module docstring)
 MIN_PART = 4  # the shortest leftover piece of a cut secret that is still masked
 ELLIPSIS = "…"
 # Characters XML 1.0 forbids that escape_control leaves alone (it handles controls and surrogates).
@@ -46,13 +55,19 @@ def _hex(text: str) -> str:
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in text)
 
 
+# A percent sign as an outer layer leaves it: itself, URL-encoded again (%25...) or JSON-escaped.
+_PERCENT = r"(?:%(?:25)*|\\+u0025)"
+# Backslashes of one escaping or many, any of them URL-encoded by an outer layer (a JSON string in a URL).
+_SLASHES = r"(?:\\|%(?:25)*5[cC])+"
+
+
 def _char_forms(char: str) -> str:
-    """Every way one character of a secret may be written by an encoder or an escaper."""
+    """Every way one character of a secret may be written by an encoder or an escaper, or by two in a row."""
     code = ord(char)
     utf8 = char.encode("utf-8")
-    slashes = r"\\+"  # escaped once or many times
+    slashes = _SLASHES
     forms = [
-        "".join("%" + _hex(f"{byte:02x}") for byte in utf8),  # URL-encoded
+        "".join(_PERCENT + _hex(f"{byte:02x}") for byte in utf8),  # URL-encoded, once or more
         "&(?:amp;)*#0*" + str(code) + ";",  # XML decimal reference
         "&(?:amp;)*#[xX]0*" + _hex(f"{code:x}") + ";",  # XML hex reference
     ]
@@ -69,11 +84,13 @@ def _char_forms(char: str) -> str:
     if char in _SHORT_ESCAPES:
         forms.append(slashes + _SHORT_ESCAPES[char])
     if char in "\"'/\\":
-        forms.append(slashes + re.escape(char))
+        # The escaped character itself raw, or URL-encoded or XML-escaped by an outer layer.
+        named = [f"&(?:amp;)*{_XML_NAMED[char]};"] if char in _XML_NAMED else []
+        forms.append(slashes + "(?:" + "|".join([re.escape(char), _PERCENT + _hex(f"{code:02x}"), *named]) + ")")
     if char in _XML_NAMED:
         forms.append("&(?:amp;)*" + _XML_NAMED[char] + ";")
     if char == " ":
-        forms.append(r"\+")
+        forms.append(r"\+|" + _PERCENT + "2[bB]")  # a form's plus sign, and that plus URL-encoded again
     if char in "/~":
         forms.append("~1" if char == "/" else "~0")  # JSON pointer (a secret used as a key)
     forms.append(re.escape(char))  # last: the escaped forms win where both would match
@@ -93,17 +110,45 @@ def _base64_cores(secret: bytes) -> list[str]:
     return cores
 
 
+def _first_encodings(secret: str) -> list[bytes]:
+    """The secret and what one encoder makes of it: the bytes that base64 or hex may then encode again."""
+    forms = [secret, quote(secret, safe=""), quote(secret), quote_plus(secret), json.dumps(secret)[1:-1]]
+    return list(dict.fromkeys(form.encode("utf-8") for form in forms))
+
+
 def _forms(secret: str) -> list[str]:
     """Patterns for one secret, longest-first friendly: per-character mixes, base64 and hex."""
     patterns = ["".join(_char_forms(c) for c in secret)]
-    raw = secret.encode("utf-8")
-    for core in _base64_cores(raw):
-        patterns.append(re.escape(core))
-        urlsafe = core.replace("+", "-").replace("/", "_")
-        if urlsafe != core:
-            patterns.append(re.escape(urlsafe))
-    patterns.append(_hex(raw.hex()))
+    for raw in _first_encodings(secret):
+        # The value encoded on its own (a `Basic …` token) goes whole, its last characters and padding too.
+        whole = base64.b64encode(raw).decode().rstrip("=")
+        patterns += [re.escape(whole) + "=*", re.escape(whole.replace("+", "-").replace("/", "_")) + "=*"]
+        for core in _base64_cores(raw):
+            patterns.append(re.escape(core))
+            urlsafe = core.replace("+", "-").replace("/", "_")
+            if urlsafe != core:
+                patterns.append(re.escape(urlsafe))
+        patterns.append(_hex(raw.hex()))
     return patterns
+
+
+def _standing_whole(values: Iterable[str]) -> re.Pattern[str] | None:
+    """Short values, in every character form, where they stand whole: the whole text, a quoted string, a
+    query value, a header value at the end of a line, a JSON-pointer segment; never inside a word."""
+    ordered = sorted(values, key=len, reverse=True)
+    if not ordered:
+        return None
+    value = "(?:" + "|".join("".join(_char_forms(c) for c in v) for v in ordered) + ")"
+    contexts = [
+        rf"""(?<=["']){value}(?=\\*["'])""",  # a whole quoted string (also JSON inside JSON)
+        rf"(?<=&quot;){value}(?=&quot;)",
+        rf"(?<=%22){value}(?=(?:%5[cC])*%22)",  # a quoted string, URL-encoded
+        rf"""(?<==){value}(?=[&#;\s"'<]|$)""",  # a whole query or form value
+        rf"""(?:(?<=: )|(?<=:\t)){value}(?=[ \t]*(?:[\r\n"']|$))""",  # a whole header value
+        rf"""(?<=/){value}(?=[/\s)"']|$)""",  # a whole JSON-pointer segment
+        rf"\A\s*{value}(?=\s*\Z)",  # a whole text: one value handed over on its own (a report field, a line)
+    ]
+    return re.compile("|".join(contexts))
 
 
 def url_secrets(url: str | None) -> list[str]:
@@ -124,6 +169,15 @@ def url_secrets(url: str | None) -> list[str]:
     return [value for part in (user, password) for value in (part, unquote(part)) if value]
 
 
+def basic_credentials(url: str | None) -> list[str]:
+    """A URL's `user:password`, as written and decoded: what its `Authorization: Basic …` encodes."""
+    match = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#]*)@", (url or "").strip())
+    if match is None or ":" not in match.group(1):
+        return []
+    user, _, password = match.group(1).partition(":")
+    return list(dict.fromkeys([f"{user}:{password}", f"{unquote(user)}:{unquote(password)}"]))
+
+
 def display_url(url: str) -> str:
     """The URL with any user info replaced by the mask: safe to print."""
     try:
@@ -140,13 +194,18 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
         values: set[str] = set()
+        short: set[str] = set()
         for secret in secrets:
             if not secret:
                 continue
             for value in (secret, secret.strip()):
                 if len(value) >= MIN_SECRET:
                     values.add(value)
+                elif value:
+                    short.add(value)
         self.secrets = sorted(values, key=len, reverse=True)
+        self.short = sorted(short)
+        self._standing_whole = _standing_whole(short)
         self._longest = len(self.secrets[0]) if self.secrets else 0
         patterns = [form for value in self.secrets for form in _forms(value)]
         self._pattern = re.compile("|".join(patterns)) if patterns else None
@@ -166,18 +225,20 @@ class Redactor:
 
     @classmethod
     def for_run(cls, base_url: str | None, *values: str | None) -> Redactor:
-        """The redactor for a run: credential values, and the user and password of the base URL."""
-        return cls([*values, *url_secrets(base_url)])
+        """The redactor for a run: credential values, and the user and password of the base URL (also as
+        the one `user:password` that HTTP Basic authentication encodes)."""
+        return cls([*values, *url_secrets(base_url), *basic_credentials(base_url)])
 
     def __bool__(self) -> bool:
-        return self._pattern is not None
+        return self._pattern is not None or self._standing_whole is not None
 
     def __call__(self, text: str) -> str:
-        if self._pattern is None:
-            return text
-        text = self._pattern.sub(MASK, text)
-        if self._cut_head is not None and self._cut_tail is not None:
-            text = self._cut_tail.sub(MASK, self._cut_head.sub(MASK, text))
+        if self._pattern is not None:
+            text = self._pattern.sub(MASK, text)
+            if self._cut_head is not None and self._cut_tail is not None:
+                text = self._cut_tail.sub(MASK, self._cut_head.sub(MASK, text))
+        if self._standing_whole is not None:
+            text = self._standing_whole.sub(MASK, text)
         return text
 
     def clean(self, value: Any, limit: int | None = None) -> str:

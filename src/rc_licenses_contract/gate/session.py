@@ -422,6 +422,7 @@ class GateSession(requests.Session):
         reset = header_int(response.headers.get(self.rate_limit.reset)) if self.rate_limit else None
         if reset is not None and reset >= 0:
             return max(0.0, reset / 1000.0 - time.time()) + 0.05
+        # Retry-After is HTTP's own (RFC 9110), not an endpoint fact: the contract declares no such header.
         return retry_after_seconds(response.headers.get("Retry-After"))
 
 

@@ -16,6 +16,7 @@ from .session import DeadlineReached, GateSession, GateStop
 if TYPE_CHECKING:
     from .run import _Run
 
+# The server's version route: outside the contract (openapi.yaml describes licenses.info alone), read once.
 VERSION_PROBE = "/api/info"
 NOT_YET_UP = (502, 503, 504)  # what a proxy answers while the workspace behind it starts
 

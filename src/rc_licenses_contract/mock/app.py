@@ -340,6 +340,7 @@ class MockServer:
         path, root = request.scope["path"], request.scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :]
+        # /api/info, the version route the gate probes, is outside the contract (it describes licenses.info).
         handler = {self.state.contract.path: self.licenses_info, "/api/info": self.server_info}.get(path)
         if handler is None:
             return json_reply(404, {"success": False, "error": f"Not found: {path}"})

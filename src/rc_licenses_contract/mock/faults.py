@@ -186,7 +186,7 @@ def _missing_cache_headers(reply: Reply, context: dict[str, Any]) -> Reply:
     return reply
 
 
-@_register("garbled-rate-limit-headers", 'X-RateLimit-Remaining is the word "lots" instead of a number', "headers")
+@_register("garbled-rate-limit-headers", 'the remaining-calls header is the word "lots", not a number', "headers")
 def _garbled_rate_limit_headers(reply: Reply, context: dict[str, Any]) -> Reply:
     remaining = context["rate_limit"].remaining
     if remaining in reply.headers:
@@ -194,15 +194,13 @@ def _garbled_rate_limit_headers(reply: Reply, context: dict[str, Any]) -> Reply:
     return reply
 
 
-@_register(
-    "echo-credentials", "200 bodies echo the caller's X-User-Id and X-Auth-Token (drift; tests redaction)", "drift"
-)
+@_register("echo-credentials", "200 bodies echo the caller's credential headers (drift; tests redaction)", "drift")
 def _echo_credentials(reply: Reply, context: dict[str, Any]) -> Reply:
     credentials = context.get("credentials", {})
     return _on_200(reply, lambda body: body["license"].__setitem__("echo", dict(credentials)))
 
 
-@_register("rate-limit-headers-missing", "rate-limited answers lack the X-RateLimit-* headers", "headers")
+@_register("rate-limit-headers-missing", "rate-limited answers lack the rate-limit headers", "headers")
 def _rate_limit_headers_missing(reply: Reply, context: dict[str, Any]) -> Reply:
     for name in context["rate_limit"].names:
         reply.headers.pop(name, None)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ...bodies import BodyError, parse_body
+from ...content_coding import CodingError, decode, looks_encoded
 from ...records import UNREADABLE, VALID, RecordResult
 from ..units import Unit, UnitResult, unreadable
 from . import InputFormat
@@ -21,6 +22,16 @@ if TYPE_CHECKING:
 def _object(value: Any, key: str) -> dict[str, Any]:
     found = value.get(key) if isinstance(value, dict) else None
     return found if isinstance(found, dict) else {}
+
+
+def _header(response: dict[str, Any], name: str) -> str | None:
+    """A recorded response header's value (HAR: a list of {name, value}); None if absent or malformed."""
+    headers = response.get("headers")
+    for header in headers if isinstance(headers, list) else []:
+        if isinstance(header, dict) and str(header.get("name", "")).lower() == name:
+            value = header.get("value")
+            return value if isinstance(value, str) else None
+    return None
 
 
 class HarCapture(InputFormat):
@@ -111,6 +122,13 @@ class HarCapture(InputFormat):
                     return unreadable(
                         make, f"content.text holds a lone UTF-16 surrogate \\u{code:04x}, which is not Unicode"
                     )
+            # HAR keeps bodies decoded, but some tools record the bytes as they came over the wire.
+            coding = _header(response, "content-encoding")
+            if coding and looks_encoded(raw):
+                try:
+                    raw = decode(raw, coding)
+                except CodingError as exc:
+                    return unreadable(make, f"response body: {exc}")
             return checker.check(raw, make, str(status))
 
         return checker.safely(make, check)

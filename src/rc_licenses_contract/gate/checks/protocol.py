@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ...content_coding import PACKAGES, codings
 from ...loader import RATE_LIMITED
 from ...validation import Finding, ValidationResult, validate
 from .registry import NOT_JSON, Applies, Exchange, Failure, GateContext, _at, _snippet, check, show
@@ -30,9 +31,27 @@ def content_type_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure
 
 @check("json-body", "The body is one JSON document")
 def json_body_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
-    if exchange.body is NOT_JSON:
+    if exchange.body is NOT_JSON and (undecoded := _undecoded_codings(exchange)):
+        # Compressed bytes are not shown: they are not text, and a JSON parser's complaint about them misleads.
+        header = exchange.headers.get("content-encoding", "")
+        names = ", ".join(undecoded)
+        hint = "".join(f" (pip install {PACKAGES[name]})" for name in undecoded if name in PACKAGES)
+        message = (
+            f"body is not JSON: it is still {names}-encoded (Content-Encoding: {show(header)}), a coding the gate "
+            f"did not ask for and cannot decode{hint}"
+        )
+        yield Failure("json-body", message, exchange, value=show(f"{len(exchange.content)} bytes, {names}"))
+    elif exchange.body is NOT_JSON:
         head = exchange.content[:4096].decode("utf-8", "replace")  # reports cut it shorter, after masking
         yield Failure("json-body", f"body is not JSON ({exchange.parse_error})", exchange, value=show(head))
+
+
+def _undecoded_codings(exchange: Exchange) -> list[str]:
+    """The codings of Content-Encoding that the HTTP client could not undo (its decoders are installed ones)."""
+    from urllib3.response import HTTPResponse
+
+    decodable = set(HTTPResponse.CONTENT_DECODERS)
+    return [name for name in codings(exchange.headers.get("content-encoding")) if name not in decodable]
 
 
 @check("response-time", "Answers arrive within --max-response-time")
@@ -91,7 +110,7 @@ def drift_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     yield from _from_findings("drift", result.warnings if result else [], exchange, severity)
 
 
-@check("headers", "Headers the profile requires, and complete X-RateLimit-* sets")
+@check("headers", "Headers the profile requires, and complete rate-limit header sets")
 def headers_check(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     expected = ctx.contract.profile(ctx.profile).headers.get(str(exchange.status), {})
     for name, value in expected.items():

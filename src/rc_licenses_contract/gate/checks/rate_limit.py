@@ -11,7 +11,7 @@ from .registry import NOT_JSON, Applies, Exchange, Failure, GateContext, check
 
 @check(
     "rate-limit",
-    "A 429 answer keeps the 429 contract (body and X-RateLimit-* headers)",
+    "A 429 answer keeps the 429 contract (body and rate-limit headers)",
     Applies(statuses=frozenset({int(RATE_LIMITED)})),
 )
 def rate_limit_answer(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
