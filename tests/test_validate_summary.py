@@ -117,3 +117,21 @@ def test_the_step_summary_renders_no_html_links_or_images_from_the_input(
     assert "/license/trial" in text and "/license/&lt;b&gt;key&lt;~1b&gt;" in text, text
     for live in ("<img", "<b>", "![i](", "[go](", "](https://"):
         assert live not in text, (live, text)
+
+
+def test_github_annotations_are_capped_and_say_how_many_were_left_out(
+    run_cli: RunCli, tmp_path: Path, seed: dict[str, Any]
+) -> None:
+    """One workflow command per bad record would write 200 of them (a million for a big dump) into the job's
+    log, where GitHub shows ten: at most 50 (or --max-findings), then one notice counting the rest."""
+    bad = copy.deepcopy(seed)
+    bad["license"]["trial"] = "yes"
+    (tmp_path / "a.jsonl").write_text((compact(bad) + "\n") * 200)
+    env = cli_env(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))
+    done = run_cli("validate", "a.jsonl", env=env)
+    annotations = [line for line in done.stdout.splitlines() if line.startswith("::error ")]
+    assert done.returncode == 1 and len(annotations) == 50, len(annotations)
+    assert "::notice title=licenses.info contract::150 more problems not annotated (at most 50)" in done.stdout
+    assert "200 records, 0 valid, 200 invalid" in done.stdout, "the report itself counts every one"
+    capped = run_cli("validate", "--max-findings", "5", "a.jsonl", env=env)
+    assert len([line for line in capped.stdout.splitlines() if line.startswith("::error ")]) == 5
