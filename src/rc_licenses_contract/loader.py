@@ -323,13 +323,19 @@ def _profiles(root: Path) -> dict[str, Profile]:
         # The shapes profiles.schema.json gives (lint checks the rest): wrong ones would fail mid-run.
         for component, names in require.items():
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                raise ContractError(f"{where}/require/{escape(component)}", "must be an array of property names")
+                raise ContractError(
+                    f"{where}/require/{escape(component)}", "must be an array of property names (profiles.schema.json)"
+                )
         for status, values in headers.items():
             values = _object(values, f"{where}/headers/{escape(status)}")
             if not all(isinstance(v, str) for v in values.values()):
-                raise ContractError(f"{where}/headers/{escape(status)}", "header values must be strings")
+                raise ContractError(
+                    f"{where}/headers/{escape(status)}", "header values must be strings (profiles.schema.json)"
+                )
         if from_major is not None and (isinstance(from_major, bool) or not isinstance(from_major, int)):
-            raise ContractError(f"{where}/fromMajor", f"must be a whole number, not {_json_type(from_major)}")
+            raise ContractError(
+                f"{where}/fromMajor", f"must be a whole number, not {_json_type(from_major)} (profiles.schema.json)"
+            )
         description = entry.get("description", "")
         profiles[name] = Profile(
             name=name,
