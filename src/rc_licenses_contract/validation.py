@@ -6,9 +6,13 @@ same verdicts and the same instance pointers; a test holds them to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import orjson
 
 from .loader import Contract, escape, join_uri, load_contract, resolve_pointer
 from .policy import UNDOCUMENTED_KEYWORDS, policy_schemas
@@ -62,7 +66,16 @@ class Engine(Protocol):
 
     def is_valid(self, instance: Any, schema_uri: str) -> bool: ...
 
-    def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]: ...
+    def compiled(self, schema_uri: str) -> Callable[[Any], bool]:
+        """The compiled yes/no check itself, for hot loops (no per-call lookup). It may raise where
+        `findings` would not (a value the engine cannot take): callers fall back to `findings`."""
+        ...
+
+    def findings(
+        self, instance: Any, schema_uri: str, max_errors: int = 0, *, known_invalid: bool = False
+    ) -> list[Finding]:
+        """Every problem (up to `max_errors`); `known_invalid`: the yes/no was already asked and said no."""
+        ...
 
 
 def pointer_of(path: Iterable[str | int]) -> str:
@@ -71,6 +84,37 @@ def pointer_of(path: Iterable[str | int]) -> str:
 
 def undocumented(pointer: str, key: str, keyword: str, location: str) -> Finding:
     return Finding(f"{pointer}/{escape(key)}", f"undocumented property {key!r}", keyword, location)
+
+
+UNICODE_KEYWORD = "unicode"  # not a schema keyword: the value is not Unicode text, so no JSON text holds it
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogates(instance: Any, max_found: int = 0) -> list[Finding]:
+    """A finding for each string or key holding a lone UTF-16 surrogate (Python strings can, JSON text
+    cannot, and no engine that works on UTF-8 can take one)."""
+    found: list[Finding] = []
+    stack: list[tuple[str, Any]] = [("", instance)]
+    while stack and not (max_found and len(found) >= max_found):
+        pointer, node = stack.pop()
+        if isinstance(node, dict):
+            for key, item in node.items():
+                name = str(key)
+                if _LONE_SURROGATE.search(name):
+                    found.append(Finding(pointer, f"a key {_surrogate_note(name)}", UNICODE_KEYWORD, ""))
+                    name = name.encode("utf-8", "backslashreplace").decode("utf-8")  # pointers stay printable
+                stack.append((f"{pointer}/{escape(name)}", item))
+        elif isinstance(node, (list, tuple)):
+            stack.extend((f"{pointer}/{index}", item) for index, item in enumerate(node))
+        elif isinstance(node, str) and _LONE_SURROGATE.search(node):
+            found.append(Finding(pointer, f"a string {_surrogate_note(node)}", UNICODE_KEYWORD, ""))
+    return sorted(found, key=lambda finding: finding.pointer)
+
+
+def _surrogate_note(text: str) -> str:
+    match = _LONE_SURROGATE.search(text)
+    assert match is not None
+    return f"holds a lone UTF-16 surrogate \\u{ord(match.group()):04x}, which is not Unicode"
 
 
 def locate(schemas: dict[str, dict[str, Any]], base: str, path: Iterable[str | int]) -> str:
@@ -112,6 +156,7 @@ class RustEngine:
         self._schemas = schemas
         self._registry = jsonschema_rs.Registry(list(schemas.items()))
         self._validators: dict[str, Any] = {}
+        self._yes_or_no: dict[str, Callable[[Any], bool]] = {}
 
     def _validator(self, uri: str) -> Any:
         if uri not in self._validators:
@@ -121,20 +166,50 @@ class RustEngine:
         return self._validators[uri]
 
     def is_valid(self, instance: Any, schema_uri: str) -> bool:
-        return bool(self._validator(schema_uri).is_valid(instance))
+        try:
+            return bool(self._validator(schema_uri).is_valid(instance))
+        except UnicodeEncodeError:  # jsonschema-rs takes strings as UTF-8: a lone surrogate is not text
+            return False
 
-    def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]:
+    def compiled(self, schema_uri: str) -> Callable[[Any], bool]:
+        if schema_uri not in self._yes_or_no:
+            inlined = self._inlined(schema_uri)
+            self._yes_or_no[schema_uri] = inlined.is_valid if inlined else self._validator(schema_uri).is_valid
+        return self._yes_or_no[schema_uri]
+
+    def _inlined(self, uri: str) -> Any:
+        """The schema with every `$ref` replaced by its target: the same verdicts, 6% faster to give (measured
+        on the bundled schemas). Findings keep the original validator, whose locations name the files.
+        Only where inlining is plain substitution: each `$ref`'s siblings are annotations (jsonschema-rs
+        merges siblings into the target) and no reference is left over (a cycle)."""
+        dereference = getattr(self._rs, "dereference", None)
+        if dereference is None or not all(_refs_stand_alone(schema) for schema in self._schemas.values()):
+            return None
+        try:
+            inlined = dereference(self._schemas[uri], registry=self._registry)
+            if _any_ref(inlined):
+                return None
+            return self._rs.validator_for(inlined, validate_formats=True)
+        except Exception:  # anything it cannot inline: the original validator serves
+            return None
+
+    def findings(
+        self, instance: Any, schema_uri: str, max_errors: int = 0, *, known_invalid: bool = False
+    ) -> list[Finding]:
         validator = self._validator(schema_uri)
-        if validator.is_valid(instance):
-            return []
         found: list[Finding] = []
-        for error in validator.iter_errors(instance):
-            found.extend(self._convert(error, schema_uri))
-            if max_errors and len(found) >= max_errors:
-                break
+        try:
+            if not known_invalid and validator.is_valid(instance):  # no errors to collect: the fast answer
+                return []
+            for error in validator.iter_errors(instance):
+                found.extend(self._convert(error, schema_uri, instance))
+                if max_errors and len(found) >= max_errors:
+                    break
+        except UnicodeEncodeError:  # it reads strings as UTF-8 (as it meets them): a lone surrogate is not text
+            return lone_surrogates(instance, max_errors)
         return found
 
-    def _convert(self, error: Any, schema_uri: str) -> Iterator[Finding]:
+    def _convert(self, error: Any, schema_uri: str, instance: Any) -> Iterator[Finding]:
         pointer = pointer_of(error.instance_path)
         keyword = error.kind.name
         location = error.absolute_keyword_location or locate(self._schemas, schema_uri, error.schema_path)
@@ -143,12 +218,55 @@ class RustEngine:
                 yield undocumented(pointer, key, keyword, location)
             return
         message = error.message
+        if message.startswith("null "):  # jsonschema-rs sees a float it cannot hold (1e400 is inf) as null
+            value = _at(instance, error.instance_path)
+            if isinstance(value, float) and not math.isfinite(value):
+                message = f"{value!r}{message[4:]}"  # as python-jsonschema words it: `inf is not of type …`
         context = getattr(error.kind, "context", None)
         if context:
             best = _best_rs_branch(context)
             if best is not None:
                 message = f"{message}; best match: {best.message}"
         yield Finding(pointer, message, keyword, location)
+
+
+ANNOTATIONS = frozenset(
+    {"description", "title", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"}
+)
+
+
+REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
+
+
+def _walk_refs(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object under `node` (a schema) that holds a reference of any kind."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            if any(isinstance(current.get(keyword), str) for keyword in REFERENCES):
+                yield current
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+def _refs_stand_alone(schema: dict[str, Any]) -> bool:
+    """Every reference is a plain `$ref` whose siblings only annotate (no dynamic references at all)."""
+    return all(set(node) - {"$ref"} <= ANNOTATIONS for node in _walk_refs(schema))
+
+
+def _any_ref(schema: Any) -> bool:
+    return next(_walk_refs(schema), None) is not None
+
+
+def _at(instance: Any, path: Iterable[str | int]) -> Any:
+    for part in path:
+        try:
+            instance = instance[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return instance
 
 
 def _best_rs_branch(branches: list[list[Any]]) -> Any:
@@ -219,7 +337,13 @@ class PythonEngine:
     def is_valid(self, instance: Any, schema_uri: str) -> bool:
         return bool(self._validator(schema_uri).is_valid(instance))
 
-    def findings(self, instance: Any, schema_uri: str, max_errors: int = 0) -> list[Finding]:
+    def compiled(self, schema_uri: str) -> Callable[[Any], bool]:
+        is_valid: Callable[[Any], bool] = self._validator(schema_uri).is_valid
+        return is_valid
+
+    def findings(
+        self, instance: Any, schema_uri: str, max_errors: int = 0, *, known_invalid: bool = False
+    ) -> list[Finding]:
         from jsonschema.exceptions import best_match
 
         found: list[Finding] = []
@@ -272,5 +396,16 @@ def validate(
     """
     contract = contract or load_contract()
     schema_uri = contract.schema_for(str(response))
-    findings = get_engine(contract, profile, engine).findings(payload, schema_uri, max_errors)
+    chosen = get_engine(contract, profile, engine)
+    # A Python string may hold what no JSON text can (a lone surrogate): one finding per such string,
+    # the same from both engines, instead of whatever an engine makes of it (jsonschema-rs raises).
+    findings = _not_unicode(payload, max_errors) or chosen.findings(payload, schema_uri, max_errors)
     return split_findings(findings, str(response), profile, strict)
+
+
+def _not_unicode(payload: Any, max_errors: int) -> list[Finding]:
+    try:
+        orjson.dumps(payload)  # refuses lone surrogates, in C: the cheap proof that there are none
+    except (TypeError, ValueError):  # or something else it cannot write (a huge integer): look closer
+        return lone_surrogates(payload, max_errors)
+    return []

@@ -48,7 +48,10 @@ class RecordChecker:
             return unreadable(make, str(exc))
         return self.check_value(payload, make, response)
 
-    def check_value(self, payload: Any, make: Callable[[str], RecordResult], response: str) -> RecordResult:
+    def check_value(
+        self, payload: Any, make: Callable[[str], RecordResult], response: str, known_invalid: bool = False
+    ) -> RecordResult:
+        """`known_invalid`: the compiled yes/no already said no (the JSON Lines fast path asked it)."""
         schema_uri = self.contract.responses.get(response)
         if schema_uri is None:
             result = make(INVALID)
@@ -58,7 +61,7 @@ class RecordChecker:
             )
             return result
         try:
-            findings = self.engine.findings(payload, schema_uri, self.options.max_errors)
+            findings = self.engine.findings(payload, schema_uri, self.options.max_errors, known_invalid=known_invalid)
         except RecursionError:
             return unreadable(make, "nested too deeply to check")
         except ValueError as exc:  # jsonschema-rs: "Recursion limit reached", or a value it cannot take
