@@ -529,3 +529,27 @@ def test_response_time_counts_to_the_last_byte_of_the_body() -> None:
     assert result.outcome("response-time").state == "failed", result.outcome("response-time")
     slow = next(f for f in result.findings if f.check == "response-time")
     assert float(json.loads(slow.value).split()[0]) >= 1.0, slow.value
+
+
+def test_cookies_a_server_sets_are_never_sent_back_and_never_stop_the_auth_probes() -> None:
+    """A load balancer's cookies (two Set-Cookie headers): the anonymous caller stays anonymous (requests'
+    cookie jar sent them on every later request), and Schemathesis' auth probes run (its client stopped
+    with StopIteration on the merged header: the check was a warning, never run)."""
+    from .hostile import Conn, HostileServer, Request, json_response, version_info
+
+    cookies: list[str | None] = []
+
+    def handler(request: Request, conn: Conn) -> None:
+        cookies.append(request.headers.get("cookie"))
+        if version_info(request, conn):
+            return
+        if request.headers.get("x-auth-token") == ADMIN.auth_token:
+            answer = json_response(200, {"success": True, "license": {}})
+        else:
+            answer = json_response(401, {"status": "error", "message": "You must be logged in to do this."})
+        conn.send(answer.replace(b"\r\n\r\n", b"\r\nSet-Cookie: lb=a1\r\nSet-Cookie: lbcors=a1\r\n\r\n", 1))
+
+    with HostileServer(handler, max_seconds=30).running() as server:
+        result = gate(server.base, max_requests=14)
+    assert set(cookies) == {None}, set(cookies)
+    assert result.outcome("schemathesis.ignored_auth").state == "passed", result.outcome("schemathesis.ignored_auth")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import email.utils
+import http.cookiejar
 import ipaddress
 import re
 import socket
@@ -269,6 +270,9 @@ class GateSession(requests.Session):
         self.sleep = time.sleep
         self.headers["User-Agent"] = "rc-licenses-contract-gate"
         self.auth = _UrlUserInfoOnly()
+        # No cookie jar: a cookie set by one answer (a load balancer's, a session's) would ride along on every
+        # later request, so the anonymous caller would no longer be anonymous, nor a replay the same request.
+        self.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
         adapter = _TrackingAdapter(self._connections)
         self.mount("http://", adapter)

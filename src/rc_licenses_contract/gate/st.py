@@ -22,8 +22,10 @@ from .session import DeadlineReached, GateStop, RequestRefused
 
 # forward(method, path, query, headers) -> the answer, through the gate's session.
 Forward = Callable[[str, str, str, dict[str, str]], requests.Response]
-# Headers that describe the bytes on the wire, which the bridge re-frames (requests already decoded them).
-FRAMING_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection"}
+# Headers the bridge does not hand back: those that describe the bytes on the wire, which it re-frames
+# (requests already decoded them), and cookies, which the gate never keeps (Schemathesis' WSGI client would
+# store them for its next probes, and stops with StopIteration on some Set-Cookie forms a server sends).
+FRAMING_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection", "set-cookie"}
 
 
 class SchemathesisAdapter:
