@@ -378,3 +378,24 @@ def test_paths_and_config_files_with_escape_sequences_never_reach_the_terminal_r
     monkeypatch.chdir(odd)
     code, out, err = usage(capfd, monkeypatch, "lint")
     assert code == 2 and "\x1b" not in err and "\\x1b[31mRED" in err, err
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [("tok-canary-1\r\n", False), ("tok\x01canary", True), ("tok漢字canary", True), ("tok\ncanary", True)],
+    ids=["crlf-line-end", "control", "non-ascii", "inner-newline"],
+)
+def test_a_credential_a_header_cannot_carry_is_a_usage_error_naming_the_variable(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str, refused: bool
+) -> None:
+    """A CRLF .env file leaves `\\r` at the end: stripped. A control or non-ASCII character inside cannot travel in
+    a header: one line naming the option or variable, never the value (it was a garbled "failed: s", or exit 70)."""
+    code, out, err = usage(
+        capfd, monkeypatch, "gate", "--base-url", "http://127.0.0.1:9", "--no-schemathesis", "--auth-token", value
+    )
+    if refused:
+        assert code == 2, err
+        one_line_naming(err, "--auth-token holds a line break, a control or a non-ASCII character")
+        assert "canary" not in err
+    else:
+        assert code == 3 and "connection refused" in out, (out, err)
