@@ -172,6 +172,29 @@ def test_credentials_from_netrc_are_never_sent(
     assert leaks((outcome.out + json.dumps(outcome.report)).encode(), ("ciuser:netrcCanary-7d1f0b",)) == []
 
 
+def test_a_url_password_in_any_script_is_sent_as_utf_8_and_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`https://用户:pässwörd漢@host`: HTTP Basic in UTF-8, as curl sends it (requests' latin-1 was exit 70),
+    and the echo of it is masked."""
+    user, password = "用户", "pässwörd漢-canary"
+    sent: list[str | None] = []
+
+    def handler(request: Request, conn: Conn) -> None:
+        sent.append(request.headers.get("authorization"))
+        if not version_info(request, conn):
+            conn.send(json_response(200, {"success": True, "license": {"trial": request.headers.get("authorization")}}))
+
+    with serve(handler).running() as server:
+        url = server.base.replace("http://", f"http://{quote(user)}:{quote(password)}@")
+        outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, "--base-url", url, "--no-schemathesis")
+    basic = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    assert set(sent) == {basic}, set(sent)
+    from .canary import leaks
+
+    assert leaks((outcome.out + outcome.err + json.dumps(outcome.report)).encode(), (password,)) == []
+
+
 # --- forged terminal output ---------------------------------------------------------------------
 
 FORGERY = (

@@ -234,7 +234,8 @@ class _UrlUserInfoOnly(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         user, password = requests.utils.get_auth_from_url(request.url or "")
         if user or password:
-            request = requests.auth.HTTPBasicAuth(user, password)(request)
+            # UTF-8 (RFC 7617, and what curl sends): requests' default, latin-1, fails on most scripts.
+            request = requests.auth.HTTPBasicAuth(user.encode(), password.encode())(request)
         return request
 
 
@@ -373,7 +374,8 @@ class GateSession(requests.Session):
         return response
 
     def _replay_key(self, url: str, kwargs: dict[str, Any]) -> tuple[str, ...]:
-        prepared = requests.Request("GET", url, params=kwargs.get("params")).prepare()
+        prepared = requests.PreparedRequest()  # the URL alone: a full prepare() would also build auth headers
+        prepared.prepare_url(url, kwargs.get("params"))
         # The request's own headers are its credentials (whatever the contract names them): part of the key.
         headers = sorted(f"{k.lower()}: {v}" for k, v in (kwargs.get("headers") or {}).items())
         return (str(prepared.url), *headers)
