@@ -437,5 +437,6 @@ def _cause(exc: BaseException) -> str:
     while exc.__context__ is not None and not str(exc):
         exc = exc.__context__
     text = str(exc.args[0] if exc.args else exc)
-    inner = re.findall(r"\(([^()]*)\)", text)
+    # The innermost "(Caused by …)"-style group; a plural's "(s)" in a plain message is no reason.
+    inner = [group for group in re.findall(r"\(([^()]*)\)", text) if len(group.strip()) > 3]
     return (inner[-1] if inner else text).splitlines()[0] if text else type(exc).__name__
