@@ -139,3 +139,13 @@ def test_profiles_are_the_contracts_to_name(run_cli: RunCli, tmp_path: Path, con
     assert done.returncode == 0, done.stdout + done.stderr
     done = run_cli("validate", "--root", str(contract_copy), "--profile", "8", str(body), cwd=tmp_path)
     assert done.returncode in (0, 1) and "is not one of" not in done.stderr
+
+
+def test_a_response_openapi_yaml_does_not_declare_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
+    body = tmp_path / "body.json"
+    body.write_text("{}", encoding="utf-8")
+    done = run_cli("validate", "--response", "500", str(body), cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip() == "error: --response: '500' is not one of 200, 400, 401, 429 (openapi.yaml)"
+    done = run_cli("validate", "--response", "401", str(body), cwd=tmp_path)
+    assert done.returncode == 1 and '"status" is a required property' in done.stdout + done.stderr

@@ -19,17 +19,19 @@ def contract_root(args: argparse.Namespace) -> Path:
     return root.resolve()
 
 
-def check_profile(args: argparse.Namespace) -> None:
-    """A `--profile` (or config `profile`) the contract at `--root` declares; a usage error naming them otherwise.
+def check_contract_names(args: argparse.Namespace) -> None:
+    """A `--profile` (or config `profile`) and a `--response` the contract at `--root` declares; else a usage error.
 
-    Not an argparse `choices`: the profiles are the contract's (contracts/profiles.json), and `--root` may name
-    another contract than the bundled one.
+    Not argparse `choices`: the names are the contract's (contracts/profiles.json, openapi.yaml's responses), and
+    `--root` may name another contract than the bundled one.
     """
-    if args.profile is None:
-        return
-    known = list(load_contract(contract_root(args)).profiles)
-    if args.profile not in known:
-        raise UsageError(f"--profile: {args.profile!r} is not one of {', '.join(known)} (contracts/profiles.json)")
+    contract = load_contract(contract_root(args))
+    for flag, value, known, source in (
+        ("--profile", getattr(args, "profile", None), list(contract.profiles), "contracts/profiles.json"),
+        ("--response", getattr(args, "response", None), sorted(contract.responses), "openapi.yaml"),
+    ):
+        if value is not None and value not in known:
+            raise UsageError(f"{flag}: {value!r} is not one of {', '.join(known)} ({source})")
 
 
 class OutputError(Exception):

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..color import GREEN, RED, paint, use_color
 from ..errors import ContractError, UsageError
-from .common import OutputError, ReportFile, check_profile
+from .common import OutputError, ReportFile, check_contract_names
 from .gate_setup import SECRET_FLAGS, base_url_problem, check_report_targets, credential_pair, mock_command
 from .mock import mock_config
 
@@ -52,7 +52,7 @@ def run_gate(args: argparse.Namespace) -> int:
         )
     )
     try:
-        check_profile(args)
+        check_contract_names(args)
         target = _target(args, base_url, say)
     except (UsageError, ContractError) as exc:
         say(f"error: {exc}")

@@ -9,7 +9,7 @@ from typing import Any
 from ..color import use_color
 from ..errors import ContractError, UsageError
 from ..textsafety import escape_control
-from .common import OutputError, ReportFile, check_profile
+from .common import OutputError, ReportFile, check_contract_names
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -20,7 +20,7 @@ def run_validate(args: argparse.Namespace) -> int:
     output: ReportFile | None = None
     reporter: Any = None
     try:
-        check_profile(args)
+        check_contract_names(args)
         # Every input is found before the report is opened: the report can never overwrite an input, nor be
         # read back as one.
         discovery = discover(options.paths, options.input_format, options.output)
