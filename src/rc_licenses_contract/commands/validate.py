@@ -88,7 +88,7 @@ def _reporter(args: argparse.Namespace, stream: Any) -> Any:
 
     verbosity = -1 if args.quiet else (1 if args.verbose else 0)
     meta = {"profile": args.profile, "strict": args.strict, "response": args.response, "engine": args.engine}
-    redact = _url_redactor(args.paths)
+    redact = _url_redactor([*args.paths, *([args.scheduler] if args.scheduler else [])])
     reporter = REPORTERS[args.format](
         _masked(stream, redact),
         verbosity=verbosity,
