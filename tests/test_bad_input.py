@@ -22,7 +22,7 @@ import requests
 from rc_licenses_contract.cli import main
 
 from .canary import URL_PASSWORD, canary_env, scan
-from .conftest import cli_env
+from .conftest import REPO, cli_env
 
 
 def usage(
@@ -208,6 +208,37 @@ def test_a_users_file_with_a_null_token_never_makes_a_user_called_none(tmp_path:
         load_users(bad)
 
 
+BAD_DATA = {
+    "interactions-not-a-list": ("interactions.json", '{"interactions": 5}', "/interactions"),
+    "interaction-without-id": ("interactions.json", '{"interactions": [{"title": "x"}]}', "/interactions/0"),
+    "interaction-status-text": (
+        "interactions.json",
+        '{"interactions": [{"id": "a", "title": "t", "caller": "anonymous", "query": "", "status": "abc"}]}',
+        "/interactions/0/status",
+    ),
+    "scenario-an-array": ("scenarios/enterprise-trial.json", "[1]", "::/:"),
+    "scenario-usage-text": (
+        "scenarios/enterprise-trial.json",
+        '{"description": "d", "license": null, "usage": "x"}',
+        "/usage",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DATA))
+def test_contract_data_lint_would_reject_is_one_line_for_the_gate_and_the_mock(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, contract_copy: Path, case: str
+) -> None:
+    """The gate and the mock run on contracts/ data of a --root contract: a file that breaks its schema is
+    one line naming file and place, exit 2 (a KeyError or TypeError halfway through the run before)."""
+    name, text, where = BAD_DATA[case]
+    (contract_copy / "contracts" / name).write_text(text)
+    code, out, err = usage(capfd, monkeypatch, "gate", "--mock", "--no-schemathesis", "--root", str(contract_copy))
+    assert code == 2, (case, out, err)
+    one_line_naming(err, name)
+    assert where in err, err
+
+
 # --- the mock's own doors --------------------------------------------------------------------------
 
 
@@ -280,3 +311,91 @@ def test_idle_connections_are_closed_so_the_mock_keeps_answering(
         mock.terminate()
         mock.communicate(timeout=10)  # also closes the pipes
     assert mock.returncode == 0
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize(
+    "command", [["validate", "body.json"], ["validate", "--format", "json", "body.json"], ["bundle"]]
+)
+def test_every_command_on_a_full_standard_output_is_one_line_and_exit_2(tmp_path: Path, command: list[str]) -> None:
+    """`validate … > /dev/full` (a full disk in CI) loses the report: one line and exit 2, not an internal error."""
+    (tmp_path / "body.json").write_bytes((REPO / "contracts" / "examples" / "enterprise-8x.json").read_bytes())
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "rc_licenses_contract", *command],
+            cwd=tmp_path,
+            env=cli_env(),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 2, done.stderr
+    one_line_naming(done.stderr, "cannot write the output: No space left on device")
+
+
+def _small_files() -> None:  # runs in the gate's process: writes past 3000 bytes fail with EFBIG
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))
+
+
+def test_a_gate_report_cut_short_by_a_full_disk_keeps_the_previous_one(tmp_path: Path) -> None:
+    """A report write that fails halfway (a full disk, a quota) leaves the last report whole, never a cut one."""
+    (tmp_path / "gate.json").write_text("the previous report\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "rc_licenses_contract", "gate", "--mock", "--no-schemathesis", "--json", "gate.json"],
+        cwd=tmp_path,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=_small_files,
+    )
+    assert done.returncode == 2, done.stderr
+    one_line_naming(done.stderr, "--json gate.json: cannot write: File too large")
+    assert (tmp_path / "gate.json").read_text() == "the previous report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["gate.json"], "no working file left behind"
+
+
+def test_paths_and_config_files_with_escape_sequences_never_reach_the_terminal_raw(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A folder name is data too: lint, bundle and a bad pyproject.toml in such a folder print it escaped."""
+    odd = tmp_path / "odd\x1b[31mRED"
+    odd.mkdir()
+    for argv in (
+        ["lint", "--root", str(odd)],
+        ["bundle", "--root", str(odd)],
+        ["bundle", "-o", str(odd / "x" / "b.yaml")],
+    ):
+        code, out, err = usage(capfd, monkeypatch, *argv)
+        assert code == 2 and "\x1b" not in out + err and "\\x1b[31mRED" in err, (argv, err)
+    (odd / "pyproject.toml").write_text("tool = 1\n")
+    monkeypatch.chdir(odd)
+    code, out, err = usage(capfd, monkeypatch, "lint")
+    assert code == 2 and "\x1b" not in err and "\\x1b[31mRED" in err, err
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [("tok-canary-1\r\n", False), ("tok\x01canary", True), ("tok漢字canary", True), ("tok\ncanary", True)],
+    ids=["crlf-line-end", "control", "non-ascii", "inner-newline"],
+)
+def test_a_credential_a_header_cannot_carry_is_a_usage_error_naming_the_variable(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str, refused: bool
+) -> None:
+    """A CRLF .env file leaves `\\r` at the end: stripped. A control or non-ASCII character inside cannot travel in
+    a header: one line naming the option or variable, never the value (it was a garbled "failed: s", or exit 70)."""
+    code, out, err = usage(
+        capfd, monkeypatch, "gate", "--base-url", "http://127.0.0.1:9", "--no-schemathesis", "--auth-token", value
+    )
+    if refused:
+        assert code == 2, err
+        one_line_naming(err, "--auth-token holds a line break, a control or a non-ASCII character")
+        assert "canary" not in err
+    else:
+        assert code == 3 and "connection refused" in out, (out, err)

@@ -82,3 +82,25 @@ def test_bundle_command_errors(run_cli_process: RunCli, tmp_path: Path) -> None:
     assert done.returncode == 2 and "cannot write" in done.stderr
     assert run_cli_process("bundle", "--format", "xml").returncode == 2
     assert run_cli_process("bundle").stdout.startswith("openapi: 3.1.0")
+
+
+def test_a_schema_s_own_internal_refs_point_into_its_component(contract_copy: Path) -> None:
+    """`#/$defs/...` inside a schema file means that file: in the bundle it must name the component, not the
+    bundle's root (where it resolves to nothing). No shipped schema uses one yet; the code must not care."""
+    from rc_licenses_contract.bundling import bundle
+    from rc_licenses_contract.loader import build_contract, resolve_pointer
+
+    path = contract_copy / "schemas" / "license-tag.json"
+    schema = json.loads(path.read_text())
+    schema["$defs"] = {"text": {"type": "string"}}
+    schema["properties"]["name"] = {"$ref": "#/$defs/text"}
+    path.write_text(json.dumps(schema))
+    contract = build_contract(contract_copy)
+    name = next(name for name, uri in contract.components.items() if uri.endswith("/license-tag.json"))
+    for dereference in (False, True):
+        document = bundle(contract, dereference=dereference)
+        for pointer, ref in iter_refs(document):
+            assert ref.startswith("#/"), (pointer, ref)
+            resolve_pointer(document, ref[1:])  # raises if it names nothing
+    tag = bundle(contract)["components"]["schemas"][name]
+    assert tag["properties"]["name"] == {"$ref": f"#/components/schemas/{name}/$defs/text"}

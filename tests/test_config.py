@@ -108,6 +108,16 @@ def test_a_missing_extra_is_one_line_naming_it(
     assert f"needs the '{extra}' extra" in err and f"pip install 'rc-licenses-contract[{extra}]'" in err
 
 
+@pytest.mark.parametrize("document", ['tool = "x"\n', "tool = [1]\n", '[tool]\n"rc-licenses-contract" = 3\n'])
+def test_a_tool_table_of_the_wrong_type_is_one_line_and_exit_2(run_cli: RunCli, tmp_path: Path, document: str) -> None:
+    """Someone else's pyproject.toml may hold anything: a `tool` that is no table is a usage error, not a crash."""
+    (tmp_path / "pyproject.toml").write_text(document)
+    done = run_cli("lint", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "pyproject.toml" in done.stderr and "must be a table" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
 def test_profiles_are_the_contracts_to_name(run_cli: RunCli, tmp_path: Path, contract_copy: Path) -> None:
     """`--profile` and the config's `profile` take the profiles contracts/profiles.json declares, and only those."""
     body = tmp_path / "body.json"
@@ -129,3 +139,13 @@ def test_profiles_are_the_contracts_to_name(run_cli: RunCli, tmp_path: Path, con
     assert done.returncode == 0, done.stdout + done.stderr
     done = run_cli("validate", "--root", str(contract_copy), "--profile", "8", str(body), cwd=tmp_path)
     assert done.returncode in (0, 1) and "is not one of" not in done.stderr
+
+
+def test_a_response_openapi_yaml_does_not_declare_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
+    body = tmp_path / "body.json"
+    body.write_text("{}", encoding="utf-8")
+    done = run_cli("validate", "--response", "500", str(body), cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip() == "error: --response: '500' is not one of 200, 400, 401, 429 (openapi.yaml)"
+    done = run_cli("validate", "--response", "401", str(body), cwd=tmp_path)
+    assert done.returncode == 1 and '"status" is a required property' in done.stdout + done.stderr

@@ -114,3 +114,16 @@ def _enum_pointers(node: object, pointer: str = "") -> list[str]:
             else:
                 found.extend(_enum_pointers(value, f"{pointer}/{key}"))
     return found
+
+
+def test_json_pointers_resolve_as_rfc_6901_says() -> None:
+    """RFC 6901's own examples (section 5): "/" is the member named "", not the whole document."""
+    document = {"foo": ["bar", "baz"], "": 0, "a/b": 1, "c%d": 2, "e^f": 3, "g|h": 4, "i\\j": 5, 'k"l': 6, " ": 7}
+    document["m~n"] = 8
+    expected = {"": document, "/foo": ["bar", "baz"], "/foo/0": "bar", "/": 0, "/a~1b": 1, "/c%d": 2, "/e^f": 3}
+    expected.update({"/g|h": 4, "/i\\j": 5, '/k"l': 6, "/ ": 7, "/m~0n": 8})
+    for pointer, value in expected.items():
+        assert resolve_pointer(document, pointer) == value, pointer
+    assert resolve_pointer({"": {"": 9}}, "//") == 9
+    with pytest.raises(ValueError):
+        resolve_pointer(document, "foo")

@@ -345,6 +345,9 @@ def test_workflow_commands_are_escaped() -> None:
     assert "\n" not in line and "\r" not in line
     assert command("warning", "bell\x07 and \u202e") == "::warning::bell\\x07 and \\u202e"
     assert cell("a|b <img src=x> `c`\nd") == "a&#124;b &lt;img src=x&gt; &#96;c&#96; d"
+    assert cell("![i](https://t.example/i.png) [go](https://t.example)") == (
+        "!&#91;i&#93;(https://t.example/i.png) &#91;go&#93;(https://t.example)"
+    )
 
 
 def test_gate_in_github_actions_annotates_and_writes_a_step_summary(run_cli: RunCli, tmp_path: Path) -> None:
@@ -462,3 +465,78 @@ def test_invalid_queries_sampled_anonymously_spare_a_rate_limited_window(counts_
         result = gate(base, max_requests=200, examples=40)
     assert result.exit_code == 0 and result.exploration.stopped == "finished"
     assert len(anonymous_queries) == 1 + sampled, anonymous_queries  # the interaction contract's own, + samples
+
+
+def test_wait_for_against_a_server_that_never_answers_names_wait_for_not_timeout() -> None:
+    """A server that accepts and never answers: the wait ends at --wait-for, and the reason says so."""
+    from .hostile import Conn, HostileServer, Request
+
+    def silent(request: Request, conn: Conn) -> None:
+        conn.wait(30)
+
+    with HostileServer(silent, max_seconds=30).running() as server:
+        started = time.monotonic()
+        result = gate(server.base, wait_for=1.0, timeout=30.0)
+    assert result.exit_code == 3 and time.monotonic() - started < 5
+    reason = result.stop_reason or ""
+    assert "did not come up" in reason and "--wait-for" in reason, reason
+    assert "--timeout" not in reason, reason
+
+
+def test_timeout_bounds_case_generation_too() -> None:
+    """--timeout is the whole run's wall clock: Hypothesis drawing thousands of cases stops there as well (it
+    ran on for minutes), and the exploration says it was cut short by the time."""
+    with running_mock(MockConfig(root=REPO)) as base:
+        started = time.monotonic()
+        result = gate(base, examples=2000, timeout=4.0, max_requests=50)
+        took = time.monotonic() - started
+    assert took < 4.0 + 3.0, f"took {took:.1f} s with --timeout 4"
+    assert result.stop_reason is None, result.stop_reason
+    assert result.exploration.stopped == "time", result.exploration
+    assert "generated" in result.exploration.detail
+
+
+def test_response_time_counts_to_the_last_byte_of_the_body() -> None:
+    """Headers at once, then a body trickled over a second: the answer is slow (requests' own clock stops at
+    the headers, so the check passed it)."""
+    from .hostile import Conn, HostileServer, Request, version_info
+
+    body = json.dumps({"status": "error", "message": "You must be logged in to do this."}).encode()
+
+    def trickle(request: Request, conn: Conn) -> None:
+        if version_info(request, conn):
+            return
+        conn.send(b"HTTP/1.1 401 X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+        for start in range(0, len(body), len(body) // 5 + 1):
+            conn.send(body[start : start + len(body) // 5 + 1])
+            conn.wait(0.25)
+
+    with HostileServer(trickle, max_seconds=20).running() as server:
+        result = gate(server.base, schemathesis=False, max_requests=1, max_response_time=0.5)
+    assert result.outcome("response-time").state == "failed", result.outcome("response-time")
+    slow = next(f for f in result.findings if f.check == "response-time")
+    assert float(json.loads(slow.value).split()[0]) >= 1.0, slow.value
+
+
+def test_cookies_a_server_sets_are_never_sent_back_and_never_stop_the_auth_probes() -> None:
+    """A load balancer's cookies (two Set-Cookie headers): the anonymous caller stays anonymous (requests'
+    cookie jar sent them on every later request), and Schemathesis' auth probes run (its client stopped
+    with StopIteration on the merged header: the check was a warning, never run)."""
+    from .hostile import Conn, HostileServer, Request, json_response, version_info
+
+    cookies: list[str | None] = []
+
+    def handler(request: Request, conn: Conn) -> None:
+        cookies.append(request.headers.get("cookie"))
+        if version_info(request, conn):
+            return
+        if request.headers.get("x-auth-token") == ADMIN.auth_token:
+            answer = json_response(200, {"success": True, "license": {}})
+        else:
+            answer = json_response(401, {"status": "error", "message": "You must be logged in to do this."})
+        conn.send(answer.replace(b"\r\n\r\n", b"\r\nSet-Cookie: lb=a1\r\nSet-Cookie: lbcors=a1\r\n\r\n", 1))
+
+    with HostileServer(handler, max_seconds=30).running() as server:
+        result = gate(server.base, max_requests=14)
+    assert set(cookies) == {None}, set(cookies)
+    assert result.outcome("schemathesis.ignored_auth").state == "passed", result.outcome("schemathesis.ignored_auth")

@@ -148,9 +148,62 @@ def test_the_cli_in_a_subprocess_leaks_nothing_either(tmp_path: Path) -> None:
     ET.parse(tmp_path / "g.xml")
 
 
+def test_credentials_from_netrc_are_never_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """requests adds ~/.netrc credentials to a session without auth of its own: the gate sends the URL's user
+    info only, never a password the user did not hand it (and which no redactor would know)."""
+    from .canary import URL_PASSWORD, URL_USER
+
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login ciuser password netrcCanary-7d1f0b\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    sent: list[str | None] = []
+
+    def handler(request: Request, conn: Conn) -> None:
+        sent.append(request.headers.get("authorization"))
+        if not version_info(request, conn):
+            conn.send(json_response(200, {"success": True, "license": {"trial": request.headers.get("authorization")}}))
+
+    with serve(handler).running() as server:
+        outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, "--no-schemathesis")
+    basic = "Basic " + base64.b64encode(f"{URL_USER}:{URL_PASSWORD}".encode()).decode()
+    assert set(sent) == {basic}, set(sent)  # the URL's user info, as documented; nothing from netrc
+    from .canary import leaks
+
+    assert leaks((outcome.out + json.dumps(outcome.report)).encode(), ("ciuser:netrcCanary-7d1f0b",)) == []
+
+
+def test_a_url_password_in_any_script_is_sent_as_utf_8_and_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`https://用户:pässwörd漢@host`: HTTP Basic in UTF-8, as curl sends it (requests' latin-1 was exit 70),
+    and the echo of it is masked."""
+    user, password = "用户", "pässwörd漢-canary"
+    sent: list[str | None] = []
+
+    def handler(request: Request, conn: Conn) -> None:
+        sent.append(request.headers.get("authorization"))
+        if not version_info(request, conn):
+            conn.send(json_response(200, {"success": True, "license": {"trial": request.headers.get("authorization")}}))
+
+    with serve(handler).running() as server:
+        url = server.base.replace("http://", f"http://{quote(user)}:{quote(password)}@")
+        outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, "--base-url", url, "--no-schemathesis")
+    basic = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    assert set(sent) == {basic}, set(sent)
+    from .canary import leaks
+
+    assert leaks((outcome.out + outcome.err + json.dumps(outcome.report)).encode(), (password,)) == []
+
+
 # --- forged terminal output ---------------------------------------------------------------------
 
-FORGERY = "\x1b[2J\x1b[32m\nPASSED: the contract holds; 0 warnings (exit 0)\n\u202e\x00\ufffe\x85\u2028"
+FORGERY = (
+    "\x1b[2J\x1b[32m\nPASSED: the contract holds; 0 warnings (exit 0)\n\u202e\x00\ufffe\x85\u2028"
+    " ##[add-mask]FAILED ##[set-output name=verdict;]passed"  # GitHub's runner obeys ##[…] anywhere in a line
+)
 
 
 def _forger(request: Request, conn: Conn) -> None:
@@ -171,6 +224,7 @@ def test_control_characters_and_forged_lines_are_escaped(
     assert [line for line in lines if line.startswith(("PASSED", "FAILED", "INCOMPLETE"))] == [lines[-1]]
     assert lines[-1].startswith("FAILED")
     assert "\\x1b[2J" in outcome.out and "\\u202e" in outcome.out, "shown, escaped"
+    assert "##[" not in outcome.out + outcome.err and "#\\x23[add-mask]" in outcome.out, "no workflow command"
     assert all(len(line) < 1000 for line in lines), "quoted values are cut to a readable length"
     text = json.dumps(outcome.report)
     assert "\u202e" not in text and "\x1b" not in text
@@ -230,6 +284,28 @@ def test_every_retry_after_form_on_a_429_ends_in_time(
     # Exit 3 (time or budget used up) or 1 (this 429 lacks X-RateLimit-*): never a pass, always a reason.
     assert outcome.report["stopReason"], "a server that only answers 429 cannot pass"
     assert {c["id"]: c["state"] for c in outcome.report["checks"]}["rate-limit"] == "failed"
+
+
+def test_a_429_that_says_retry_now_is_not_answered_with_a_flood(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`Retry-After: 0` on every answer: the gate waits a little and gives up after a few tries. The version
+    probe counts against no budget, so it was retried over a thousand times in three seconds."""
+    server: HostileServer
+    path = "/api/info"
+
+    def handler(request: Request, conn: Conn) -> None:
+        if request.path.endswith(path):
+            conn.send(json_response(429, {"success": False, "error": "slow down"}, {"Retry-After": "0"}))
+        elif not version_info(request, conn):
+            conn.send(json_response(401, {"status": "error", "message": "You must be logged in to do this."}))
+
+    server = serve(handler)
+    with server.running():
+        outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, "--max-requests", "50", timeout=6)
+    asked = sum(1 for request in server.requests if request.path.endswith(path))
+    assert asked <= 5, f"{asked} requests to {path}"
+    assert "rate limited (429) 3 times in a row" in json.dumps(outcome.report), outcome.report["stopReason"]
 
 
 # --- bodies: compression, nesting, size, early close ------------------------------------------------
@@ -325,6 +401,26 @@ def test_an_early_close(
     assert outcome.code == (3 if when == "before-answering" else 1), outcome.report["stopReason"]
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [b"HTTP/1.1 2\x1b[31m00 OK\r\n\r\n{}", response(200, b"{}", {f"X-{i}": "v" for i in range(150)})],
+    ids=["garbled-status-line", "150-headers"],
+)
+def test_a_malformed_http_answer_is_named_as_such_not_unreachable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], answer: bytes
+) -> None:
+    """The server was reached and answered, with bytes that are not HTTP: the reason says that, escaped."""
+
+    def handler(request: Request, conn: Conn) -> None:
+        if not version_info(request, conn):
+            conn.send(answer)
+
+    with serve(handler).running() as server:
+        outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, timeout=5)
+    reason = outcome.report["stopReason"]
+    assert outcome.code == 3 and "answered with malformed HTTP" in reason and "cannot reach" not in reason, reason
+
+
 def test_a_server_that_dies_mid_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -396,6 +492,34 @@ def test_a_name_lookup_that_hangs_is_bounded_too(
     monkeypatch.setattr(socket, "getaddrinfo", slow_resolver)
     outcome = run_gate(tmp_path, monkeypatch, capfd, "http://slow-dns.test:9", timeout=2)
     assert outcome.code == 3 and outcome.elapsed < 2 + SLACK
+
+
+def test_a_host_whose_first_address_is_unreachable_is_reached_on_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A dual-stack host whose IPv6 address refuses (common on CI runners): the gate tries the next address,
+    as curl and urllib3 do, instead of calling the workspace unreachable."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def dual_stack(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "dual-stack.test":
+            return [
+                (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0)),  # nothing listens there
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+            ]
+        return real(host, port, *args, **kwargs)
+
+    def handler(request: Request, conn: Conn) -> None:
+        if not version_info(request, conn):
+            conn.send(json_response(401, {"status": "error", "message": "You must be logged in to do this."}))
+
+    monkeypatch.setattr(socket, "getaddrinfo", dual_stack)
+    with serve(handler).running() as server:
+        outcome = run_gate(tmp_path, monkeypatch, capfd, f"http://dual-stack.test:{server.port}", timeout=5)
+    assert outcome.report["serverVersion"] == "8.8.1", outcome.report["stopReason"]
+    assert "cannot reach" not in json.dumps(outcome.report)
 
 
 def test_read_timeout_is_per_request_not_per_byte(

@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from .conftest import RunCli
 
 
@@ -162,3 +164,45 @@ def test_schema_identifiers_stay_resolvable_offline(run_cli: RunCli, contract_co
     assert re.search(r"license-tag\.json:\d+:\d+::/\$id: \$id must be 'license-tag.json'", done.stdout)
     assert re.search(r"unauthorized-error\.json:\d+:\d+::/\$id: an entry-point schema", done.stdout)
     assert re.search(r"limit-usage\.json:1:1::/: \$id must be 'limit-usage.json'", done.stdout)
+
+
+OPERATION = ("paths", "/api/v1/licenses.info", "get")
+MISSHAPEN: dict[str, tuple[str, tuple[str, ...], object, str]] = {
+    "paths-array": ("openapi.yaml", ("paths",), [1], "/paths: must be an object"),
+    "responses-array": ("openapi.yaml", (*OPERATION, "responses"), [1], "/responses: must be an object"),
+    "response-number": ("openapi.yaml", (*OPERATION, "responses", "200"), 5, "/responses/200: must be an object"),
+    "content-array": ("openapi.yaml", (*OPERATION, "responses", "200", "content"), [1], "/content: must be an"),
+    "components-array": ("openapi.yaml", ("components",), [1], "/components: must be an object"),
+    "examples-array": ("openapi.yaml", ("components", "examples"), [1], "/components/examples: must be an"),
+    "security-number": ("openapi.yaml", ("components", "securitySchemes"), 3, "security schemes"),
+    "parameters-number": ("openapi.yaml", (*OPERATION, "parameters"), 3, "parameters"),
+    "profiles-array": ("contracts/profiles.json", ("profiles",), [1], "/profiles: must be an object"),
+    "profile-number": ("contracts/profiles.json", ("profiles", "8"), 5, "/profiles/8: must be an object"),
+    "from-major-text": ("contracts/profiles.json", ("profiles", "8", "fromMajor"), "8", "/fromMajor: must be a"),
+    "headers-array": ("contracts/profiles.json", ("profiles", "8", "headers"), [1], "/headers: must be an object"),
+}
+
+
+@pytest.mark.parametrize("case", MISSHAPEN, ids=list(MISSHAPEN))
+def test_a_misshapen_contract_is_a_located_problem_for_every_command(
+    run_cli: RunCli, contract_copy: Path, case: str
+) -> None:
+    """A `--root` contract with a list where an object belongs: lint reports it; every other command says so
+    in one line and exits 2 (it was an internal error, exit 70, in lint too)."""
+    import yaml
+
+    file, where, value, expected = MISSHAPEN[case]
+    path = contract_copy / file
+    document = yaml.safe_load(path.read_text()) if file.endswith(".yaml") else json.loads(path.read_text())
+    node = document
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = value
+    path.write_text(yaml.safe_dump(document) if file.endswith(".yaml") else json.dumps(document))
+    done = run_cli("lint", "--root", str(contract_copy))
+    assert done.returncode == 1, done.stderr
+    assert expected in done.stdout, done.stdout
+    for command in (["bundle"], ["gate", "--mock", "--no-schemathesis"]):
+        done = run_cli(*command, "--root", str(contract_copy))
+        assert done.returncode == 2, (command, done.stderr)
+        assert expected in done.stderr and len(done.stderr.strip().splitlines()) == 1, (command, done.stderr)

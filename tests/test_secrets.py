@@ -168,3 +168,16 @@ def test_argparse_never_quotes_a_secret_back(
         out, err = capfd.readouterr()
         assert exit_.value.code == 2 and "error:" in err
         assert leaks((out + err).encode()) == [], (argv, err)
+
+
+def test_a_transport_error_reason_is_never_a_plural_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    """requests refuses a header value with a line break in words that hold "character(s)": the reason shown
+    is that sentence, not "s" (the pytest plugin, which reads the variables as they are, said "failed: s")."""
+    import time
+
+    from rc_licenses_contract.gate.session import GateSession, GateStop
+
+    session = GateSession(("/api/info",), 1, time.monotonic() + 5, uncounted_paths=("/api/info",))
+    with pytest.raises(GateStop) as stop:
+        session.request("GET", "http://127.0.0.1:9/api/info", headers={"X-Auth-Token": "tok-1234\r"})
+    assert "header value" in str(stop.value) and not str(stop.value).endswith(": s"), str(stop.value)

@@ -223,3 +223,38 @@ def test_profile_8_wants_cache_headers_on_200_400_429_but_not_401(contract: Cont
     unauthorized = exchange({"status": "error", "message": "You must be logged in to do this."})
     unauthorized.status = 401
     assert not list(headers_check(unauthorized, ctx8)), "the 401 comes before the router adds them"
+
+
+# --- malformed bodies: the schema reports them, no check may crash on them ------------------------------
+
+MALFORMED: list[tuple[tuple[str | int, ...], Any]] = [
+    (("license", "grantedModules"), 5),
+    (("license", "grantedModules"), [{"module": [1]}]),
+    (("license", "limits", "activeUsers"), 5),
+    (("activeModules",), 5),
+    (("activeModules",), [{"max": 1}]),
+    (("limits",), 5),
+    (("limits",), [1]),
+    (("externalModules",), [{"module": [1], "external": True}]),
+]
+
+
+@pytest.mark.parametrize(("where", "value"), MALFORMED, ids=[f"{'.'.join(map(str, w))}={v!r}" for w, v in MALFORMED])
+def test_a_malformed_body_is_judged_never_crashes_a_check(
+    scenarios: dict[str, Scenario], contract: Contract, where: tuple[str | int, ...], value: Any
+) -> None:
+    """A hostile server's shapes (a number for a list, a list for a name) end in findings, never exit 70."""
+    from rc_licenses_contract.gate.checks import run_checks
+
+    ctx = GateContext(
+        contract, "default", strict=False, max_response_time=5.0, documented=frozenset(contract.responses)
+    )
+
+    body = copy.deepcopy(body_of(next(s for s in scenarios.values() if s.name == "enterprise")))
+    target = body["license"]
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    for caller, load_values in itertools.product(("privileged", "unprivileged"), (False, True)):
+        failures = list(run_checks(exchange(body, caller, load_values), ctx, {}))
+        assert any(f.check == "schema" for f in failures), (where, caller)

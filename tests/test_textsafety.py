@@ -18,6 +18,10 @@ from rc_licenses_contract.textsafety import escape_control
         ("lone \ud800 surrogate", "lone \\ud800 surrogate"),
         ("tag \U000e0041", "tag \\U000e0041"),
         ("ünïcödé ✓ 漢字", "ünïcödé ✓ 漢字"),
+        # GitHub's runner obeys the old `##[command]` form anywhere in a line of the log.
+        ("x ##[set-output name=verdict;]passed", "x #\\x23[set-output name=verdict;]passed"),
+        ("###[add-mask]FAILED", "##\\x23[add-mask]FAILED"),
+        ("####[", "###\\x23["),
     ],
 )
 def test_control_characters_become_visible_escapes(raw: str, shown: str) -> None:

@@ -123,6 +123,16 @@ def test_standard_input_json_jsonl_and_har(run_cli: RunCli, seed: dict[str, Any]
     assert done.returncode == 0 and "-#entry0[status=200]" not in done.stdout and "1 records, 1 valid" in done.stdout
 
 
+def test_standard_input_named_twice_is_read_once_like_a_file(run_cli: RunCli, seed: dict[str, Any]) -> None:
+    """`validate - -`: one content, one record and a note, as for a file named twice (a second read found
+    nothing and failed the run with an "empty input" record)."""
+    done = run_cli("validate", "-", "-", input=json.dumps(seed))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "1 records, 1 valid" in done.stdout and "note: -: standard input named more than once; read once" in done.stdout
+    )
+
+
 def test_har_capture(run_cli: RunCli, tmp_path: Path, contract: Contract, seed: dict[str, Any]) -> None:
     unauthorized = contract.examples["unauthorized-8x"].value
     entries = [

@@ -158,6 +158,12 @@ def test_local_cluster(run_cli: RunCli, run_cli_process: RunCli, tmp_path: Path,
     unreachable = run_cli("validate", "--scheduler", "tcp://127.0.0.1:1", "dump.jsonl", timeout=120)
     no_traceback(unreachable)
     assert unreachable.returncode == 2 and "cannot reach the scheduler" in unreachable.stderr
+    # A scheduler address with a user and password in it: refused or unreachable, they are never printed.
+    for address in ("tcp://sched-user:Sch3dPassw0rd@127.0.0.1:1", "tcp://sched-user:Sch3dPassw0rd@127.0.0.1:x"):
+        done = run_cli("validate", "--scheduler", address, "dump.jsonl", timeout=120)
+        no_traceback(done)
+        assert done.returncode == 2 and "--scheduler tcp://***@127.0.0.1" in done.stderr, done.stderr
+        assert "Sch3dPassw0rd" not in done.stdout + done.stderr and "sched-user" not in done.stdout + done.stderr
 
 
 def test_a_worker_killed_mid_run_changes_nothing(

@@ -131,6 +131,27 @@ def test_a_report_that_cannot_be_written_is_closed_in_process(
     assert one_line(done.stderr).startswith("error: /dev/full")
 
 
+@pytest.mark.parametrize("report_format", ["text", "json", "junit"])
+def test_a_run_that_fails_after_the_report_is_opened_keeps_the_previous_report(
+    run_cli: RunCli, tmp_path: Path, seed: dict[str, Any], report_format: str
+) -> None:
+    """The report is opened before the contract loads: a run that then fails leaves the last report whole,
+    never an empty or half-written one in its place, and no working file beside it."""
+    (tmp_path / "body.json").write_text(compact(seed))
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "report.out").write_text("the previous report\n")
+    done = run_cli(
+        "validate", "--format", report_format, "--root", "no-such-contract", "-o", "reports/report.out", "body.json"
+    )
+    assert done.returncode == 2 and "no-such-contract" in one_line(done.stderr)
+    assert (tmp_path / "reports" / "report.out").read_text() == "the previous report\n"
+    assert [p.name for p in (tmp_path / "reports").iterdir()] == ["report.out"]
+    done = run_cli("validate", "--format", report_format, "-o", "reports/report.out", "body.json")
+    assert done.returncode == 0, done.stderr
+    assert "the previous report" not in (tmp_path / "reports" / "report.out").read_text()
+    assert [p.name for p in (tmp_path / "reports").iterdir()] == ["report.out"]
+
+
 # --- folders: every oddity is one line, nothing read twice, nothing lost silently -------------------
 
 

@@ -147,3 +147,34 @@ def test_http_and_file_urls(run_cli: RunCli, tmp_path: Path, web_root: tuple[str
     assert local.returncode == 1 and "failed: 2 records, 1 valid, 1 invalid" in local.stdout
     refused = run_cli("validate", "-o", str(tmp_path / "local" / "a.json"), f"file://{tmp_path}/local/")
     assert refused.returncode == 2 and "would overwrite an input" in refused.stderr
+
+
+def test_a_store_echoing_the_url_password_into_the_body_leaks_it_nowhere(
+    run_cli: RunCli, tmp_path: Path, seed: dict[str, Any]
+) -> None:
+    """The body of `https://user:pass@…` may quote the store's own HTTP Basic header (an echo endpoint, a
+    proxy's error page): every report and the step summary mask it, whatever its encoding."""
+    from urllib.parse import quote
+
+    from .canary import URL_PASSWORD, scan
+    from .hostile import Conn, HostileServer, Request, json_response
+
+    def echo(request: Request, conn: Conn) -> None:
+        basic = request.headers.get("authorization", "")
+        body = json.loads(json.dumps(broken(seed)))
+        body["license"]["trial"] = basic  # "Basic <base64 of user:password>"
+        body["license"]["tags"] = [{"name": URL_PASSWORD, "color": quote(URL_PASSWORD, safe="")}]
+        conn.send(json_response(200, body))
+
+    summary = tmp_path / "summary.md"
+    with HostileServer(echo).running() as server:
+        url = server.base.replace("http://", f"http://reader:{quote(URL_PASSWORD, safe='')}@") + "/body.json"
+        runs = [
+            run_cli("validate", "--format", report, "--github", url, env=cli_env(GITHUB_STEP_SUMMARY=str(summary)))
+            for report in ("text", "json", "junit")
+        ]
+    for done in runs:
+        no_traceback(done)
+        assert done.returncode == 1, done.stderr
+        assert "/license/trial" in done.stdout + done.stderr
+        assert scan(done.stdout, done.stderr, summary.read_text()) == []

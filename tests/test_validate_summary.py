@@ -95,6 +95,43 @@ def test_github_step_summary(run_cli: RunCli, tmp_path: Path, seed: dict[str, An
     assert text.startswith("earlier steps\n## licenses.info contract: captured bodies failed\n"), "appended"
     assert "| 41 | 25 | 16 | 0 | 0 |" in text
     assert "| 10 | 24.4% | /license/trial | type |" in text
-    assert "| 1 | 2.4% | /license/x\\|'\\x1b[31m | additionalProperties |" in text, text
+    assert "| 1 | 2.4% | /license/x&#124;&#96;\\x1b&#91;31m | additionalProperties |" in text, text
     assert "\x1b" not in text
     assert "GITHUB_STEP_SUMMARY" not in done.stderr
+
+
+def test_the_step_summary_renders_no_html_links_or_images_from_the_input(
+    run_cli: RunCli, tmp_path: Path, seed: dict[str, Any]
+) -> None:
+    """A capture's text lands in the job's summary page as text: no tracking image, no link to click."""
+    forged = copy.deepcopy(seed)
+    forged["license"]["trial"] = (
+        '<img src="https://t.example/p.png"> ![i](https://t.example/i.png) [go](https://t.example)'
+    )
+    forged["license"]["<b>key</b>"] = 1
+    (tmp_path / "a.json").write_text(compact(forged))
+    summary_file = tmp_path / "summary.md"
+    done = run_cli("validate", "a.json", env=cli_env(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary_file)))
+    assert done.returncode == 1
+    text = summary_file.read_text()
+    assert "/license/trial" in text and "/license/&lt;b&gt;key&lt;~1b&gt;" in text, text
+    for live in ("<img", "<b>", "![i](", "[go](", "](https://"):
+        assert live not in text, (live, text)
+
+
+def test_github_annotations_are_capped_and_say_how_many_were_left_out(
+    run_cli: RunCli, tmp_path: Path, seed: dict[str, Any]
+) -> None:
+    """One workflow command per bad record would write 200 of them (a million for a big dump) into the job's
+    log, where GitHub shows ten: at most 50 (or --max-findings), then one notice counting the rest."""
+    bad = copy.deepcopy(seed)
+    bad["license"]["trial"] = "yes"
+    (tmp_path / "a.jsonl").write_text((compact(bad) + "\n") * 200)
+    env = cli_env(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))
+    done = run_cli("validate", "a.jsonl", env=env)
+    annotations = [line for line in done.stdout.splitlines() if line.startswith("::error ")]
+    assert done.returncode == 1 and len(annotations) == 50, len(annotations)
+    assert "::notice title=licenses.info contract::150 more problems not annotated (at most 50)" in done.stdout
+    assert "200 records, 0 valid, 200 invalid" in done.stdout, "the report itself counts every one"
+    capped = run_cli("validate", "--max-findings", "5", "a.jsonl", env=env)
+    assert len([line for line in capped.stdout.splitlines() if line.startswith("::error ")]) == 5

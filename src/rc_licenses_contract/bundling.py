@@ -24,7 +24,8 @@ def _rewrite(node: Any, base: str, names: dict[str, str]) -> Any:
         for key, value in node.items():
             if key in ("$id", "$schema"):
                 continue
-            if key == "$ref" and isinstance(value, str) and not value.startswith("#"):
+            if key == "$ref" and isinstance(value, str):
+                # Relative to the schema file, `#/$defs/…` included: in the bundle it names the component.
                 target, fragment = join_uri(base, value)
                 if target not in names:
                     raise ContractError(base, f"$ref {value!r} names no schema file")

@@ -87,7 +87,10 @@ def command_defaults(start: Path | None = None) -> dict[str, dict[str, Any]]:
         raise UsageError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
-    section = document.get("tool", {}).get("rc-licenses-contract", {})
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):  # someone else's pyproject.toml may hold anything
+        raise UsageError(f"{path}: [tool] must be a table")
+    section = tool.get("rc-licenses-contract", {})
     if not isinstance(section, dict):
         raise UsageError(f"{path}: [{SECTION}] must be a table")
     defaults: dict[str, dict[str, Any]] = {}

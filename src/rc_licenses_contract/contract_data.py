@@ -48,6 +48,26 @@ def data_problems(contract: Contract) -> Iterator[Located]:
                 yield from _CROSS_CHECKS[schema_name](contract, path, data)
 
 
+def checked_data(contract: Contract, path: Path) -> Any:
+    """A data file the gate or the mock runs on, held to its schema first: a file `lint` would reject is one
+    ContractError naming the place, not a crash halfway through a run."""
+    from fnmatch import fnmatch
+
+    from jsonschema import Draft202012Validator
+
+    data = read_json(path)
+    relative = path.relative_to(contract.contracts_dir).as_posix()
+    schema_name = next((schema for pattern, schema in DATA_SCHEMAS if fnmatch(relative, pattern)), None)
+    if schema_name is None:
+        return data
+    validator = Draft202012Validator(read_json(contract.contracts_dir / schema_name))
+    error = min(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path], default=None)
+    if error is not None:
+        where = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in error.absolute_path)
+        raise ContractError(f"{path}::{where}", f"breaks {schema_name}: {error.message}")
+    return data
+
+
 def _duplicates(path: Path, items: list[dict[str, Any]], key: str, collection: str) -> Iterator[Located]:
     for value, count in Counter(item[key] for item in items).items():
         if count > 1:

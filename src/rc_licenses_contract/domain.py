@@ -35,7 +35,11 @@ def rules(license_: dict[str, Any] | None, kind: str) -> list[dict[str, Any]]:
         return UNLICENSED_RULES.get(kind, [])
     limits = license_.get("limits")
     listed = limits.get(kind) if isinstance(limits, dict) else None
-    return [rule for rule in listed or [] if isinstance(rule, dict) and _number(rule.get("max"))]
+    return (
+        [rule for rule in listed if isinstance(rule, dict) and _number(rule.get("max"))]
+        if isinstance(listed, list)
+        else []
+    )
 
 
 def max_limit(license_: dict[str, Any] | None, kind: str) -> int | float:

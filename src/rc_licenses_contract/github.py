@@ -43,9 +43,18 @@ def command(kind: str, message: str, **properties: str | int | None) -> str:
 
 
 def cell(text: str) -> str:
-    """Text for a Markdown table cell: inert, on one line, no HTML, no column breaks."""
+    """Text for a Markdown table cell: inert, on one line, no HTML, no links or images, no column breaks."""
     safe = escape_control(text.replace("\r", " ").replace("\n", " "))
-    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "&#124;"), ("`", "&#96;")):
+    escapes = (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ("|", "&#124;"),
+        ("`", "&#96;"),
+        ("[", "&#91;"),
+        ("]", "&#93;"),
+    )
+    for raw, entity in escapes:
         safe = safe.replace(raw, entity)
     return safe
 

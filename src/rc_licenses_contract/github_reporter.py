@@ -16,6 +16,9 @@ from .reporters import Reporter, pointer_text, summary_tables_markdown
 # The kit's name in annotation titles: prose for readers, not an endpoint fact the code acts on.
 TITLE = "licenses.info contract"
 SUMMARY_FINDINGS = 10
+# Annotations printed at most (--max-findings, if given, instead): GitHub shows ten of each kind per step,
+# and a dump with a million bad records must not write a million workflow commands into the job's log.
+ANNOTATION_LIMIT = 50
 STDIN_NAMES = ("-", "<stdin>", "(stdin)")
 
 
@@ -25,6 +28,15 @@ class GitHubReporter(Reporter):
     def __init__(self, stream: IO[str], **kwargs: Any) -> None:
         super().__init__(stream, **kwargs)
         self.first_problems: list[str] = []
+        self.annotation_limit = self.max_findings or ANNOTATION_LIMIT
+        self.annotated = self.not_annotated = 0
+
+    def _annotate(self, kind: str, text: str, where: dict[str, str | int | None], title: str) -> None:
+        if self.annotated >= self.annotation_limit:
+            self.not_annotated += 1
+            return
+        self.annotated += 1
+        self.stream.write(github.command(kind, text, **where, title=title) + "\n")
 
     def _where(self, result: RecordResult) -> dict[str, str | int | None]:
         if result.source in STDIN_NAMES:
@@ -33,10 +45,9 @@ class GitHubReporter(Reporter):
 
     def record(self, result: RecordResult) -> None:
         where = self._where(result)
-        write = self.stream.write
         if result.state == UNREADABLE:
             text = f"{result.location}: unreadable: {result.problem}"
-            write(github.command("error", text, **where, title=f"{TITLE}: unreadable") + "\n")
+            self._annotate("error", text, where, f"{TITLE}: unreadable")
             self._remember(text)
         for kind, findings in (("error", result.errors), ("warning", result.warnings if self.verbosity >= 0 else [])):
             for finding in findings:
@@ -44,7 +55,7 @@ class GitHubReporter(Reporter):
                 text = f"{pointer_text(finding.pointer)}: {finding.message}{keyword}"
                 extra = f" ({result.location})" if result.entry is not None else ""
                 title = f"{TITLE}: {'violation' if kind == 'error' else 'undocumented property'}"
-                write(github.command(kind, text + extra, **where, title=title) + "\n")
+                self._annotate(kind, text + extra, where, title)
                 if kind == "error":
                     self._remember(f"{result.location}::{text}")
 
@@ -56,6 +67,16 @@ class GitHubReporter(Reporter):
         self.stream.write(github.command("notice", message, title=TITLE) + "\n")
 
     def finish(self, summary: Summary) -> None:
+        if self.not_annotated:
+            self.stream.write(
+                github.command(
+                    "notice",
+                    f"{self.not_annotated} more problems not annotated (at most {self.annotation_limit}); "
+                    "the report and the step summary count them all",
+                    title=TITLE,
+                )
+                + "\n"
+            )
         verdict = "passed" if summary.passed else ("failed: no records read" if not summary.records else "failed")
         lines = [
             f"## {TITLE}: captured bodies {verdict}",
@@ -69,7 +90,7 @@ class GitHubReporter(Reporter):
         if self.first_problems:
             lines += ["", f"First problems (of {summary.invalid + summary.unreadable} records):", ""]
             lines += [f"- {github.cell(text)}" for text in self.first_problems]
-        problem = github.append_summary("\n".join(lines) + "\n")
+        problem = github.append_summary(self.redact("\n".join(lines) + "\n"))
         if problem:
             self.stream.write(github.command("warning", problem, title=TITLE) + "\n")
 
@@ -103,9 +124,16 @@ class Alongside(Reporter):
         self.primary.finish(summary)
         self.extra.finish(summary)
 
+    def discard(self) -> None:
+        self.primary.discard()
+        self.extra.discard()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.primary, name)
 
 
 def alongside(primary: Reporter, stream: IO[str], verbosity: int = 0) -> Alongside:
-    return Alongside(primary, GitHubReporter(stream, verbosity=verbosity, meta={}))
+    extra = GitHubReporter(
+        stream, verbosity=verbosity, meta={}, max_findings=primary.max_findings, redact=primary.redact
+    )
+    return Alongside(primary, extra)

@@ -224,9 +224,11 @@ def _ref_problems(root: Path) -> Iterator[Problem]:
                 yield Problem(f"{root / 'openapi.yaml'}::{pointer}", f"$ref {ref!r} does not resolve")
         elif not (root / ref.split("#", 1)[0]).is_file():
             yield Problem(f"{root / 'openapi.yaml'}::{pointer}", f"$ref {ref!r}: no such file")
+    components = openapi.get("components") if isinstance(openapi, dict) else None
+    listing = components.get("schemas") if isinstance(components, dict) else None  # wrong shapes: loader's line
     listed = {
         (root / str(entry.get("$ref", ""))).resolve()
-        for entry in ((openapi.get("components") or {}).get("schemas") or {}).values()
+        for entry in (listing.values() if isinstance(listing, dict) else [])
         if isinstance(entry, dict)
     }
     for path in files.values():

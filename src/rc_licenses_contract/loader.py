@@ -158,6 +158,20 @@ def default_root() -> Path:
     raise ContractError("openapi.yaml", f"contract not found; set {ROOT_ENV} to the folder holding it")
 
 
+def _object(node: Json, location: str) -> dict[str, Json]:
+    """A mapping the loader reads (absent: empty); anything else is a contract error naming its place."""
+    if node is None:
+        return {}
+    if not isinstance(node, dict):
+        raise ContractError(location, f"must be an object, not {_json_type(node)}")
+    return node
+
+
+def _json_type(node: Json) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array"}
+    return names.get(type(node), type(node).__name__)
+
+
 def file_uri(path: Path) -> str:
     return path.resolve().as_uri()
 
@@ -184,8 +198,14 @@ def unescape(token: str) -> str:
 
 
 def resolve_pointer(document: Json, pointer: str) -> Json:
+    """The node at an RFC 6901 JSON pointer: "" is the whole document, "/" the member named "" (KeyError,
+    IndexError, ValueError or TypeError when there is none)."""
+    if not pointer:
+        return document
+    if not pointer.startswith("/"):
+        raise ValueError(f"JSON pointer {pointer!r} does not start with /")
     node = document
-    for raw in pointer.lstrip("/").split("/") if pointer.strip("/") else []:
+    for raw in pointer[1:].split("/"):
         token = unescape(raw)
         node = node[int(token)] if isinstance(node, list) else node[token]
     return node
@@ -217,7 +237,7 @@ def read_schema_files(root: Path) -> tuple[dict[str, dict[str, Json]], dict[str,
 
 
 def find_operation(openapi: dict[str, Json]) -> tuple[str, str, dict[str, Json]]:
-    for path, item in (openapi.get("paths") or {}).items():
+    for path, item in _object(openapi.get("paths"), "openapi.yaml::/paths").items():
         for method in HTTP_METHODS:
             if isinstance(item, dict) and isinstance(item.get(method), dict):
                 return path, method, item[method]
@@ -227,7 +247,7 @@ def find_operation(openapi: dict[str, Json]) -> tuple[str, str, dict[str, Json]]
 def _component_ids(root: Path, openapi: dict[str, Json], files: dict[str, Path]) -> dict[str, str]:
     by_file = {path.resolve(): uri for uri, path in files.items()}
     components: dict[str, str] = {}
-    for name, entry in ((openapi.get("components") or {}).get("schemas") or {}).items():
+    for name, entry in _object(_components(openapi).get("schemas"), "openapi.yaml::/components/schemas").items():
         ref = entry.get("$ref") if isinstance(entry, dict) else None
         target = (root / ref).resolve() if isinstance(ref, str) else None
         if target is None or target not in by_file:
@@ -240,27 +260,42 @@ def _response_ids(
     openapi: dict[str, Json], operation: dict[str, Json], components: dict[str, str], where: str
 ) -> dict[str, str]:
     responses: dict[str, str] = {}
-    for status, response in (operation.get("responses") or {}).items():
+    for status, response in _responses(operation, where).items():
         location = f"{where}/responses/{status}"
-        schema = (((response.get("content") or {}).get(JSON_MEDIA_TYPE) or {}).get("schema")) or {}
+        schema = _object(_media(response, f"openapi.yaml::{location}").get("schema"), f"openapi.yaml::{location}")
         ref = schema.get("$ref", "")
         prefix = "#/components/schemas/"
-        if not ref.startswith(prefix) or ref[len(prefix) :] not in components:
+        if not isinstance(ref, str) or not ref.startswith(prefix) or ref[len(prefix) :] not in components:
             raise ContractError(f"openapi.yaml::{location}", "response schema must $ref a component schema")
         responses[str(status)] = components[ref[len(prefix) :]]
     return responses
 
 
-def _examples(root: Path, openapi: dict[str, Json], operation: dict[str, Json]) -> dict[str, Example]:
+def _components(openapi: dict[str, Json]) -> dict[str, Json]:
+    return _object(openapi.get("components"), "openapi.yaml::/components")
+
+
+def _responses(operation: dict[str, Json], where: str) -> dict[str, Json]:
+    return _object(operation.get("responses"), f"openapi.yaml::{where}/responses")
+
+
+def _media(response: Json, location: str) -> dict[str, Json]:
+    """A response's application/json media type object (empty when it has none)."""
+    content = _object(_object(response, location).get("content"), f"{location}/content")
+    return _object(content.get(JSON_MEDIA_TYPE), f"{location}/content/{escape(JSON_MEDIA_TYPE)}")
+
+
+def _examples(root: Path, openapi: dict[str, Json], operation: dict[str, Json], where: str) -> dict[str, Example]:
     status_of: dict[str, str] = {}
-    for status, response in (operation.get("responses") or {}).items():
-        media = (response.get("content") or {}).get(JSON_MEDIA_TYPE) or {}
-        for entry in (media.get("examples") or {}).values():
+    for status, response in _responses(operation, where).items():
+        location = f"openapi.yaml::{where}/responses/{status}"
+        media = _media(response, location)
+        for entry in _object(media.get("examples"), f"{location}/content/{escape(JSON_MEDIA_TYPE)}/examples").values():
             ref = entry.get("$ref", "") if isinstance(entry, dict) else ""
             if ref.startswith("#/components/examples/"):
                 status_of[ref.rsplit("/", 1)[1]] = str(status)
     examples: dict[str, Example] = {}
-    for name, entry in ((openapi.get("components") or {}).get("examples") or {}).items():
+    for name, entry in _object(_components(openapi).get("examples"), "openapi.yaml::/components/examples").items():
         source = root / "openapi.yaml"
         if isinstance(entry, dict) and "$ref" in entry:
             source = root / entry["$ref"]
@@ -277,15 +312,37 @@ def _examples(root: Path, openapi: dict[str, Json], operation: dict[str, Json]) 
 
 def _profiles(root: Path) -> dict[str, Profile]:
     path = root / "contracts" / "profiles.json"
-    data = read_json(path)
+    data = _object(read_json(path), str(path))
     profiles: dict[str, Profile] = {}
-    for name, entry in data.get("profiles", {}).items():
+    for name, entry in _object(data.get("profiles"), f"{path}::/profiles").items():
+        where = f"{path}::/profiles/{escape(name)}"
+        entry = _object(entry, where)
+        require = _object(entry.get("require"), f"{where}/require")
+        headers = _object(entry.get("headers"), f"{where}/headers")
+        from_major = entry.get("fromMajor")
+        # The shapes profiles.schema.json gives (lint checks the rest): wrong ones would fail mid-run.
+        for component, names in require.items():
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise ContractError(
+                    f"{where}/require/{escape(component)}", "must be an array of property names (profiles.schema.json)"
+                )
+        for status, values in headers.items():
+            values = _object(values, f"{where}/headers/{escape(status)}")
+            if not all(isinstance(v, str) for v in values.values()):
+                raise ContractError(
+                    f"{where}/headers/{escape(status)}", "header values must be strings (profiles.schema.json)"
+                )
+        if from_major is not None and (isinstance(from_major, bool) or not isinstance(from_major, int)):
+            raise ContractError(
+                f"{where}/fromMajor", f"must be a whole number, not {_json_type(from_major)} (profiles.schema.json)"
+            )
+        description = entry.get("description", "")
         profiles[name] = Profile(
             name=name,
-            description=entry.get("description", ""),
-            require=entry.get("require", {}),
-            headers=entry.get("headers", {}),
-            from_major=entry.get("fromMajor"),
+            description=description if isinstance(description, str) else "",
+            require=require,
+            headers=headers,
+            from_major=from_major,
         )
     if "default" not in profiles:
         raise ContractError(str(path), "a 'default' profile is required")
@@ -300,6 +357,17 @@ def build_contract(root: Path) -> Contract:
     path, method, operation = find_operation(openapi)
     where = f"/paths/{escape(path)}/{method}"
     components = _component_ids(root, openapi, files)
+    responses = _response_ids(openapi, operation, components, where)  # before the facts: it names a bad shape
+    try:
+        facts = (
+            read_auth_headers(openapi),
+            read_rate_limit_headers(operation, where),
+            read_query_parameters(openapi, operation, where, resolve_pointer),
+        )
+    except (AttributeError, TypeError) as exc:  # a security scheme, parameter or header of the wrong shape
+        raise ContractError(
+            str(root / "openapi.yaml"), f"the security schemes, parameters or 429 headers: {exc}"
+        ) from None
     contract = Contract(
         root=root,
         openapi=openapi,
@@ -307,12 +375,12 @@ def build_contract(root: Path) -> Contract:
         method=method,
         schemas=schemas,
         components=components,
-        responses=_response_ids(openapi, operation, components, where),
-        examples=_examples(root, openapi, operation),
+        responses=responses,
+        examples=_examples(root, openapi, operation, where),
         profiles=_profiles(root),
-        auth_headers=read_auth_headers(openapi),
-        rate_limit=read_rate_limit_headers(operation, where),
-        query_parameters=read_query_parameters(openapi, operation, where, resolve_pointer),
+        auth_headers=facts[0],
+        rate_limit=facts[1],
+        query_parameters=facts[2],
     )
     for profile in contract.profiles.values():
         for component in profile.require:

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import IO, Any, ClassVar
 
 import orjson
@@ -20,6 +21,10 @@ from .color import use_color as use_color  # re-exported for the commands
 from .records import INVALID, UNREADABLE, RecordResult, Summary
 from .textsafety import escape_control
 from .validation import Finding
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def pointer_text(pointer: str) -> str:
@@ -37,8 +42,10 @@ class Reporter(ABC):
         color: bool = False,
         meta: dict[str, Any],
         max_findings: int = 0,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
         self.stream = stream
+        self.redact = redact or _unchanged  # for text written elsewhere than `stream` (the step summary)
         self.verbosity = verbosity
         self.color = color
         self.meta = meta
@@ -69,6 +76,10 @@ class Reporter(ABC):
 
     @abstractmethod
     def finish(self, summary: Summary) -> None: ...
+
+    def discard(self) -> None:
+        """The run failed before `finish`: let go of anything held for the report (nothing, by default)."""
+        return None
 
 
 class TextReporter(Reporter):
@@ -249,6 +260,9 @@ class JUnitReporter(Reporter):
             )
         self.writer.case(result.source, result.location, *parts)
 
+    def discard(self) -> None:
+        self.writer.spool.close()
+
     def finish(self, summary: Summary) -> None:
         counts = {
             "tests": str(summary.records),
@@ -296,8 +310,10 @@ class Progress:
 
 
 def _cell(text: str) -> str:
-    """A Markdown table cell: escaped, pipes and backticks made inert."""
-    return escape_control(text).replace("|", "\\|").replace("`", "'")
+    """A Markdown table cell: what the input said, made inert (no HTML, links, images or column breaks)."""
+    from .github import cell
+
+    return cell(text)
 
 
 def summary_tables_markdown(summary: Summary) -> list[str]:

@@ -128,7 +128,8 @@ def locate(schemas: dict[str, dict[str, Any]], base: str, path: Iterable[str | i
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and (part == "$ref" or part not in node):
             uri, fragment = join_uri(uri, node["$ref"])
             node = schemas.get(uri)
-            tokens = [t for t in fragment.split("/") if t]
+            # RFC 6901: "/a/" ends in the member named "", so empty tokens are kept (only the leading "/" goes).
+            tokens = fragment.split("/")[1:] if fragment.startswith("/") else []
             if node is not None and fragment:
                 node = resolve_pointer(node, fragment)
             if part == "$ref":

@@ -22,6 +22,7 @@ from ..errors import UsageError
 from .checker import RecordChecker
 from .compression import MAGIC_BYTES, codec_for
 from .options import ValidateOptions
+from .remote import scrub, shown
 from .sources import Source
 from .streams import plan
 from .units import Unit, UnitResult
@@ -74,6 +75,11 @@ def plan_for_workers(sources: list[Source], stdin: BinaryIO | None) -> Iterator[
             yield from plan(source, stdin)
 
 
+def _shown(address: str) -> str:
+    """The scheduler's address as printed: a user and password in it are masked (`tcp://***@host:8786`)."""
+    return shown(address if "://" in address else f"tcp://{address}") if "@" in address else address
+
+
 def _reachable(address: str) -> None:
     """A refused connection is known at once; Dask's client would retry it for its whole timeout."""
     import socket
@@ -83,14 +89,14 @@ def _reachable(address: str) -> None:
     try:
         host, port = parts.hostname, parts.port
     except ValueError:
-        raise UsageError(f"--scheduler {address}: not an address like tcp://HOST:8786") from None
+        raise UsageError(f"--scheduler {_shown(address)}: not an address like tcp://HOST:8786") from None
     if not host or not port:
-        raise UsageError(f"--scheduler {address}: not an address like tcp://HOST:8786")
+        raise UsageError(f"--scheduler {_shown(address)}: not an address like tcp://HOST:8786")
     try:
         socket.create_connection((host, port), timeout=10).close()
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
-        raise UsageError(f"--scheduler {address}: cannot reach the scheduler: {reason}") from None
+        raise UsageError(f"--scheduler {_shown(address)}: cannot reach the scheduler: {reason}") from None
 
 
 def _client(options: ValidateOptions, jobs: int) -> Any:
@@ -104,11 +110,13 @@ def _client(options: ValidateOptions, jobs: int) -> Any:
             n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
         )
         return Client(cluster)  # type: ignore[no-untyped-call]
-    _reachable(str(address))
+    address = str(address)
+    _reachable(address)
     try:
         return Client(address, timeout=30)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:
-        raise UsageError(f"--scheduler {address}: cannot reach the scheduler: {exc}") from None
+        reason = scrub(str(exc), address if "://" in address else f"tcp://{address}")
+        raise UsageError(f"--scheduler {_shown(address)}: cannot reach the scheduler: {reason}") from None
 
 
 def _sizes(paths: list[str]) -> list[int]:

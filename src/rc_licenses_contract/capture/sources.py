@@ -39,6 +39,10 @@ class Discovery:
 
 
 def _stdin(argument: str, input_format: str, output: Path | None, result: Discovery) -> None:
+    if any(source.name == STDIN and source.path is None for source in result.sources):
+        # Like a file named twice: standard input has one content, and a second read would find it empty.
+        result.notes.append(f"{STDIN}: standard input named more than once; read once")
+        return
     result.sources.append(Source(STDIN, input_format))
 
 

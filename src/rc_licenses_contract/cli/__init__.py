@@ -4,6 +4,7 @@ module here (lint, validate, mock, gate, bundle), each command's work in `rc_lic
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -20,6 +21,8 @@ from .validate import build_validate
 __all__ = ["SECRET_VARIABLES", "add_mock_options", "build_gate_parser", "build_parser", "main"]
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE
+# Errors only a write gets (disk or quota full, file too large, read-only): the output is lost, not a bug.
+WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
 DEBUG_ENV = "RC_LICENSES_CONTRACT_DEBUG"
 SECRET_ARGS = ("auth_token", "user_id", "unprivileged_auth_token", "unprivileged_user_id")
 # extras each command needs beyond the core install; `gate --mock` adds the mock's (see _needed_extras)
@@ -53,7 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         defaults = command_defaults()
     except UsageError as exc:
-        print(f"rc-licenses-contract: error: {exc}", file=sys.stderr)
+        from ..textsafety import escape_control
+
+        print(escape_control(f"rc-licenses-contract: error: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     args = build_parser(defaults).parse_args(argv)
     try:
@@ -67,11 +72,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRORS:
+            return _internal(args, exc)
+        # `… > /dev/full`, a full disk or quota: what was printed could not be written, which is not a bug.
+        # Point stdout at devnull so that the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"rc-licenses-contract: error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # a bug: one line for the user; the traceback only when asked for
-        if os.environ.get(DEBUG_ENV):
-            raise
-        print(_internal_error(args, exc), file=sys.stderr)
-        return EXIT_INTERNAL
+        return _internal(args, exc)
+
+
+def _internal(args: argparse.Namespace, exc: Exception) -> int:
+    """A bug: one line for the user; the traceback only when asked for."""
+    if os.environ.get(DEBUG_ENV):
+        raise exc
+    print(_internal_error(args, exc), file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _internal_error(args: argparse.Namespace, exc: Exception) -> str:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..errors import ContractError
+from ..textsafety import escape_control
 
 
 def run_bundle(args: argparse.Namespace) -> int:
@@ -16,7 +17,7 @@ def run_bundle(args: argparse.Namespace) -> int:
     try:
         text = dump(bundle(load_contract(args.root), dereference=args.dereference), fmt)
     except ContractError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(escape_control(f"error: {exc}"), file=sys.stderr)
         return 2
     if args.output is None:
         sys.stdout.write(text)
@@ -24,6 +25,6 @@ def run_bundle(args: argparse.Namespace) -> int:
     try:
         args.output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        print(f"error: {args.output}: cannot write: {exc.strerror}", file=sys.stderr)
+        print(escape_control(f"error: {args.output}: cannot write: {exc.strerror}"), file=sys.stderr)
         return 2
     return 0

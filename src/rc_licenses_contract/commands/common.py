@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import stat
+import tempfile
 from pathlib import Path
+from typing import TextIO
 
 from ..errors import UsageError
 from ..loader import default_root, load_contract
@@ -15,30 +19,58 @@ def contract_root(args: argparse.Namespace) -> Path:
     return root.resolve()
 
 
-def check_profile(args: argparse.Namespace) -> None:
-    """A `--profile` (or config `profile`) the contract at `--root` declares; a usage error naming them otherwise.
+def check_contract_names(args: argparse.Namespace) -> None:
+    """A `--profile` (or config `profile`) and a `--response` the contract at `--root` declares; else a usage error.
 
-    Not an argparse `choices`: the profiles are the contract's (contracts/profiles.json), and `--root` may name
-    another contract than the bundled one.
+    Not argparse `choices`: the names are the contract's (contracts/profiles.json, openapi.yaml's responses), and
+    `--root` may name another contract than the bundled one.
     """
-    if args.profile is None:
-        return
-    known = list(load_contract(contract_root(args)).profiles)
-    if args.profile not in known:
-        raise UsageError(f"--profile: {args.profile!r} is not one of {', '.join(known)} (contracts/profiles.json)")
+    contract = load_contract(contract_root(args))
+    for flag, value, known, source in (
+        ("--profile", getattr(args, "profile", None), list(contract.profiles), "contracts/profiles.json"),
+        ("--response", getattr(args, "response", None), sorted(contract.responses), "openapi.yaml"),
+    ):
+        if value is not None and value not in known:
+            raise UsageError(f"{flag}: {value!r} is not one of {', '.join(known)} ({source})")
 
 
 class OutputError(Exception):
     def __init__(self, path: Path, exc: OSError) -> None:
-        super().__init__(f"{path}: cannot write: {exc.strerror or exc}")
+        self.reason = exc.strerror or str(exc)
+        super().__init__(f"{path}: cannot write: {self.reason}")
 
 
 class ReportFile:
-    """The report file: a failed write (a full disk, /dev/full) is a usage error naming the file, not a crash."""
+    """The report file: a failed write (a full disk, /dev/full) is a usage error naming the file, not a crash.
+
+    A regular file (or a new one) is written beside its place and moved there only once the report is
+    whole: a run that fails or is interrupted leaves the previous report as it was, never a truncated one.
+    Anything else (a device, a pipe, a link) is written in place.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.handle = path.open("w", encoding="utf-8")
+        self._part: Path | None = None
+        self.handle = self._open_beside(path) or path.open("w", encoding="utf-8")
+
+    def _open_beside(self, path: Path) -> TextIO | None:
+        try:
+            current = path.lstat()
+        except FileNotFoundError:
+            mode = _default_mode()
+        except OSError:
+            return None
+        else:
+            if not stat.S_ISREG(current.st_mode):
+                return None
+            mode = stat.S_IMODE(current.st_mode)
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        except OSError:  # a folder we cannot create files in: write in place, as asked
+            return None
+        os.chmod(name, mode)
+        self._part = Path(name)
+        return os.fdopen(fd, "w", encoding="utf-8")
 
     def write(self, text: str) -> int:
         try:
@@ -52,10 +84,26 @@ class ReportFile:
     def close(self) -> None:
         try:
             self.handle.close()
+            if self._part is not None:
+                os.replace(self._part, self.path)
+                self._part = None
         except OSError as exc:
+            self.abandon()
             raise OutputError(self.path, exc) from None
 
     def abandon(self) -> None:
-        """Close after a failure that is already being reported: a second write error says nothing new."""
+        """Close after a failure that is already being reported (a second write error says nothing new); the
+        previous report, if any, stays as it was."""
         with contextlib.suppress(OSError):
             self.handle.close()
+        if self._part is not None:
+            with contextlib.suppress(OSError):
+                self._part.unlink()
+            self._part = None
+
+
+def _default_mode() -> int:
+    """The mode a new file gets under the current umask (mkstemp itself makes files private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..color import GREEN, RED, paint, use_color
 from ..errors import ContractError, UsageError
-from .common import check_profile
+from .common import OutputError, ReportFile, check_contract_names
 from .gate_setup import SECRET_FLAGS, base_url_problem, check_report_targets, credential_pair, mock_command
 from .mock import mock_config
 
@@ -52,7 +52,7 @@ def run_gate(args: argparse.Namespace) -> int:
         )
     )
     try:
-        check_profile(args)
+        check_contract_names(args)
         target = _target(args, base_url, say)
     except (UsageError, ContractError) as exc:
         say(f"error: {exc}")
@@ -192,10 +192,17 @@ def _write_report_files(args: argparse.Namespace, result: Any, redact: Any, say:
     code = 0
     for option, path, fmt in (("--junit", args.junit, "junit"), ("--json", args.json, "json")):
         if path is not None:
-            render = GATE_REPORTERS[fmt]
+            text = GATE_REPORTERS[fmt](result, redact)
+            report: ReportFile | None = None
             try:
-                path.write_text(render(result, redact), encoding="utf-8")
-            except OSError as exc:
-                say(f"error: {option} {path}: cannot write: {exc.strerror or exc}")
+                # Written beside its place and moved there whole: a failed write keeps the previous report.
+                report = ReportFile(path)
+                report.write(text)
+                report.close()
+            except (OSError, OutputError) as exc:
+                if report is not None:
+                    report.abandon()
+                reason = exc.reason if isinstance(exc, OutputError) else exc.strerror or exc
+                say(f"error: {option} {path}: cannot write: {reason}")
                 code = 2
     return code

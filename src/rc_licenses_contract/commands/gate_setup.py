@@ -24,14 +24,20 @@ SECRET_FLAGS = {
 
 def _secret(args: argparse.Namespace, name: str) -> str | None:
     flag = getattr(args, name)
+    option = "--" + name.replace("_", "-")
     if flag:
-        option = "--" + name.replace("_", "-")
         print(
             f"warning: {option} puts a secret in shell history and process lists; set ${SECRET_FLAGS[name]} instead",
             file=sys.stderr,
         )
-        return str(flag)
-    return os.environ.get(SECRET_FLAGS[name]) or None
+    value = str(flag) if flag else os.environ.get(SECRET_FLAGS[name])
+    # A value read from a file keeps its line end (a CRLF .env file, `echo` into a secret store): surrounding
+    # whitespace goes. What else a header cannot carry (controls, non-ASCII) is refused by name, not value.
+    value = value.strip() if value else value
+    if value and not (value.isascii() and value.isprintable()):
+        where = option if flag else f"${SECRET_FLAGS[name]}"
+        raise UsageError(f"{where} holds a line break, a control or a non-ASCII character; check how it is set")
+    return value or None
 
 
 def credential_pair(args: argparse.Namespace, token: str, user: str, who: str) -> Any:

@@ -17,10 +17,10 @@ def run_lint(args: argparse.Namespace) -> int:
     try:
         root = contract_root(args)
     except ContractError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(escape_control(f"error: {exc}"), file=sys.stderr)
         return 2
     if not (root / "openapi.yaml").is_file():
-        print(f"error: {root}: no openapi.yaml here", file=sys.stderr)
+        print(escape_control(f"error: {root}: no openapi.yaml here"), file=sys.stderr)
         return 2
     result = lint(root)
     color = use_color(args.color, sys.stdout)
@@ -32,5 +32,5 @@ def run_lint(args: argparse.Namespace) -> int:
         verdict = "ok" if result.ok else f"{len(result.problems)} problem(s)"
         stream = sys.stderr if not result.ok else sys.stdout
         verdict = paint(verdict, GREEN if result.ok else RED, use_color(args.color, stream))
-        print(f"lint {root}: {verdict} ({counts} checked)", file=stream)
+        print(f"lint {escape_control(str(root))}: {verdict} ({counts} checked)", file=stream)
     return 0 if result.ok else 1

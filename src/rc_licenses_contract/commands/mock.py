@@ -46,7 +46,7 @@ def run_mock(args: argparse.Namespace) -> int:
     if args.list_scenarios:
         width = max(len(name) for name in state.scenarios)
         for name, scenario in state.scenarios.items():
-            print(f"{name:<{width}}  {scenario.description}")
+            print(escape_control(f"{name:<{width}}  {scenario.description}"))
         return 0
     # Bind first: a server that never started prints no banner, only why.
     try:

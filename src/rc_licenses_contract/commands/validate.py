@@ -9,7 +9,7 @@ from typing import Any
 from ..color import use_color
 from ..errors import ContractError, UsageError
 from ..textsafety import escape_control
-from .common import OutputError, ReportFile, check_profile
+from .common import OutputError, ReportFile, check_contract_names
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -18,8 +18,9 @@ def run_validate(args: argparse.Namespace) -> int:
 
     options = _options(args)
     output: ReportFile | None = None
+    reporter: Any = None
     try:
-        check_profile(args)
+        check_contract_names(args)
         # Every input is found before the report is opened: the report can never overwrite an input, nor be
         # read back as one.
         discovery = discover(options.paths, options.input_format, options.output)
@@ -35,12 +36,22 @@ def run_validate(args: argparse.Namespace) -> int:
         if output is not None:
             output.close()
     except (UsageError, ContractError, OutputError) as exc:
-        if output is not None:
-            output.abandon()
+        _abandon(output, reporter)
         print(escape_control(f"error: {exc}"), file=sys.stderr)
         return 2
+    except BaseException:  # interrupted, or a bug: the previous report stays, no half-written one replaces it
+        _abandon(output, reporter)
+        raise
     _say_how_it_went(args, summary, written=output is not None)
     return 0 if summary.passed else 1
+
+
+def _abandon(output: ReportFile | None, reporter: Any) -> None:
+    """A run that failed: the reporter lets go of what it held, a report file is not put in place."""
+    if reporter is not None:
+        reporter.discard()
+    if output is not None:
+        output.abandon()
 
 
 def _options(args: argparse.Namespace) -> Any:
@@ -77,15 +88,54 @@ def _reporter(args: argparse.Namespace, stream: Any) -> Any:
 
     verbosity = -1 if args.quiet else (1 if args.verbose else 0)
     meta = {"profile": args.profile, "strict": args.strict, "response": args.response, "engine": args.engine}
+    redact = _url_redactor([*args.paths, *([args.scheduler] if args.scheduler else [])])
     reporter = REPORTERS[args.format](
-        stream, verbosity=verbosity, color=use_color(args.color, stream), meta=meta, max_findings=args.max_findings
+        _masked(stream, redact),
+        verbosity=verbosity,
+        color=use_color(args.color, stream),
+        meta=meta,
+        max_findings=args.max_findings,
+        redact=redact,
     )
     if github.wanted(args.github) and args.format != "github":  # never inside a JSON/XML report on stdout
         from ..github_reporter import alongside
 
         annotations = sys.stdout if args.output or args.format == "text" else sys.stderr
-        reporter = alongside(reporter, annotations, verbosity)
+        reporter = alongside(reporter, _masked(annotations, redact), verbosity)
     return reporter
+
+
+def _url_redactor(paths: list[str]) -> Any:
+    """A redactor for the user and password of the URL arguments, or None when there are none.
+
+    Names and messages never carry them, but a remote store may echo its credentials (the HTTP Basic header
+    of `https://user:pass@…`) into the very body being validated, and every report quotes values."""
+    if not any("://" in path and "@" in path for path in paths):
+        return None
+    from ..gate.secrets import Redactor, url_secrets
+
+    secrets = [secret for path in paths if "://" in path for secret in url_secrets(path)]
+    redactor = Redactor(secrets)
+    return redactor if redactor else None
+
+
+def _masked(stream: Any, redact: Any) -> Any:
+    return _Redacting(stream, redact) if redact else stream
+
+
+class _Redacting:
+    """A report stream whose every write is masked first (each write is a whole line, record or report part)."""
+
+    def __init__(self, stream: Any, redact: Any) -> None:
+        self._stream = stream
+        self._redact = redact
+
+    def write(self, text: str) -> int:
+        written: int = self._stream.write(self._redact(text))
+        return written
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _say_how_it_went(args: argparse.Namespace, summary: Any, written: bool) -> None:

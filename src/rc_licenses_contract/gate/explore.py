@@ -96,8 +96,9 @@ def plan(run: _Run) -> list[tuple[str, str, str, int]]:
     """The distinct requests exploration will make, in order: (kind, caller, query, expected status)."""
     exploration = run.result.exploration
     options = run.options
-    positives = run.adapter.draw(False, options.examples, options.seed)
-    negatives = run.adapter.draw(True, options.examples, options.seed)
+    deadline = run.session.deadline  # generation takes time too: it ends where the run's time ends
+    positives = run.adapter.draw(False, options.examples, options.seed, deadline)
+    negatives = run.adapter.draw(True, options.examples, options.seed, deadline)
     exploration.generated = {POSITIVE: len(positives), NEGATIVE_QUERY: len(negatives)}
     callers = [c for c in (PRIVILEGED, UNPRIVILEGED) if run.caller_headers(c) is not None]
     plan: list[tuple[str, str, str, int]] = []

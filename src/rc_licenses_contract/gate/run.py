@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import orjson
 import requests
 
-from ..jsonio import read_json
+from ..contract_data import checked_data
 from ..loader import Contract, load_contract
 from .checks import CHECKS, PRIVILEGED, UNPRIVILEGED, Exchange, Failure, GateContext, run_checks
 from .explore import explore
@@ -209,7 +209,7 @@ class _Run:
             )
 
     def interactions(self) -> None:
-        data = read_json(self.contract.contracts_dir / "interactions.json")
+        data = checked_data(self.contract, self.contract.contracts_dir / "interactions.json")
         for item in data["interactions"]:
             outcome = InteractionOutcome(item["id"], item["title"], item["caller"], item.get("query", ""), "ok")
             self.result.interactions.append(outcome)

@@ -17,7 +17,9 @@ Every request, including the probes Schemathesis sends itself, goes through `Gat
 from __future__ import annotations
 
 import contextlib
+import datetime
 import email.utils
+import http.cookiejar
 import ipaddress
 import re
 import socket
@@ -30,6 +32,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.auth
+import requests.utils
 import urllib3
 from requests.adapters import HTTPAdapter
 
@@ -38,6 +42,8 @@ from .secrets import display_url
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_WAIT_DIGITS = 15  # epoch milliseconds have 13; anything longer is garbage, not a number to convert
+MIN_429_WAIT = 1.0  # a 429 whose advertised wait is already over: asking again at once cannot help
+MAX_429_IN_A_ROW = 3  # 429s to one request although each wait was kept: the server is not letting the gate in
 _WHOLE_NUMBER = re.compile(rf"[ \t]*(-?[0-9]{{1,{MAX_WAIT_DIGITS}}})[ \t]*")
 
 
@@ -79,19 +85,19 @@ class RequestRefused(Exception):
     """A request the gate never sends (not GET, or not a documented path)."""
 
 
-def _resolve_within(host: str, port: int, seconds: Any) -> str:
-    """The first address of `host`, looked up in a helper thread: a resolver that hangs cannot hold the run
-    past its bound (getaddrinfo itself takes no timeout)."""
+def _resolve_within(host: str, port: int, seconds: Any) -> list[str]:
+    """The addresses of `host`, in the resolver's order, looked up in a helper thread: a resolver that hangs
+    cannot hold the run past its bound (getaddrinfo itself takes no timeout)."""
     try:
         ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
-        return host  # already an address
+        return [host]  # already an address
     except ValueError:
         pass
     found: list[Any] = []
 
     def lookup() -> None:
         try:
-            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0])
+            found.append([info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)])
         except OSError as exc:
             found.append(exc)
 
@@ -102,11 +108,12 @@ def _resolve_within(host: str, port: int, seconds: Any) -> str:
         raise TimeoutError(f"looking up {host} took longer than {seconds} s")
     if isinstance(found[0], OSError):
         raise found[0]
-    return str(found[0])
+    return list(dict.fromkeys(str(address) for address in found[0]))
 
 
 class _BoundedResolution:
-    """Connections whose name lookup is bounded by the connect timeout, like the connection itself."""
+    """Connections whose name lookup is bounded by the connect timeout, like the connection itself. Each
+    address is tried in turn, as urllib3 does: a host whose IPv6 address is unreachable is reached on IPv4."""
 
     _dns_host: str
     port: int
@@ -115,16 +122,29 @@ class _BoundedResolution:
     def _new_conn(self) -> socket.socket:
         original = self._dns_host
         try:
-            self._dns_host = _resolve_within(original, self.port, self.timeout)
+            addresses = _resolve_within(original, self.port, self.timeout)
         except TimeoutError as exc:
             raise urllib3.exceptions.ConnectTimeoutError(self, str(exc)) from None
         except socket.gaierror as exc:
             raise urllib3.exceptions.NameResolutionError(original, self, exc) from None  # type: ignore[arg-type]
+        timeout = self.timeout
+        # One connect timeout for all the addresses together, so that the run's wall-clock bound holds.
+        until = time.monotonic() + timeout if isinstance(timeout, int | float) else None
         try:
-            sock: socket.socket = super()._new_conn()  # type: ignore[misc]
-            return sock
+            for index, address in enumerate(addresses):
+                self._dns_host = address
+                if until is not None:
+                    self.timeout = max(0.001, until - time.monotonic())
+                try:
+                    sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+                    return sock
+                except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError):
+                    if index == len(addresses) - 1 or (until is not None and time.monotonic() >= until):
+                        raise
+            raise urllib3.exceptions.NameResolutionError(original, self, socket.gaierror("no address"))  # type: ignore[arg-type]
         finally:
             self._dns_host = original  # TLS checks the certificate against the name, not the address
+            self.timeout = timeout
 
 
 class _TrackingAdapter(HTTPAdapter):
@@ -206,6 +226,19 @@ class Observed429:
     content: bytes
 
 
+class _UrlUserInfoOnly(requests.auth.AuthBase):
+    """HTTP Basic authentication from the URL's user info (which the redactor masks), and nothing else: a
+    session without its own auth would add credentials from ~/.netrc ($NETRC), which the user never handed
+    to the gate and no redactor knows."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        user, password = requests.utils.get_auth_from_url(request.url or "")
+        if user or password:
+            # UTF-8 (RFC 7617, and what curl sends): requests' default, latin-1, fails on most scripts.
+            request = requests.auth.HTTPBasicAuth(user.encode(), password.encode())(request)
+        return request
+
+
 class GateSession(requests.Session):
     def __init__(
         self,
@@ -237,6 +270,10 @@ class GateSession(requests.Session):
         self.stopped: GateStop | None = None  # kept: Schemathesis may swallow what its probes raise
         self.sleep = time.sleep
         self.headers["User-Agent"] = "rc-licenses-contract-gate"
+        self.auth = _UrlUserInfoOnly()
+        # No cookie jar: a cookie set by one answer (a load balancer's, a session's) would ride along on every
+        # later request, so the anonymous caller would no longer be anonymous, nor a replay the same request.
+        self.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
         adapter = _TrackingAdapter(self._connections)
         self.mount("http://", adapter)
@@ -269,6 +306,7 @@ class GateSession(requests.Session):
             self.replayed += 1
             return self.replay[key]
         counted = urlsplit(url).path not in self.uncounted_paths
+        rate_limited_in_a_row = 0
         while True:
             self._wait_for_turn()
             if counted and self.sent >= self.max_requests:
@@ -282,7 +320,15 @@ class GateSession(requests.Session):
                 return response
             lowered = {k.lower(): v for k, v in response.headers.items()}
             self.rate_limited.append(Observed429(url, response.status_code, lowered, response.content))
+            rate_limited_in_a_row += 1
+            if rate_limited_in_a_row >= MAX_429_IN_A_ROW:
+                # Also what bounds the version probe, which no budget counts (Retry-After: 0 made it a flood).
+                raise GateStop(
+                    f"rate limited (429) {rate_limited_in_a_row} times in a row on GET {urlsplit(url).path}, "
+                    "though the gate waited as told"
+                )
             wait = self._wait_after_429(response)
+            wait = None if wait is None else max(wait, MIN_429_WAIT)
             if wait is None or wait > self.time_left():
                 raise DeadlineReached(
                     "rate limited (429) and the wait until the limit resets exceeds --timeout"
@@ -299,10 +345,13 @@ class GateSession(requests.Session):
         bound = min(per_request, left)
         kwargs["timeout"] = (min(self.connect_timeout, bound), min(self.read_timeout, bound))
         watchdog = _Watchdog(self._connections, bound)
+        started = time.monotonic()
         try:
             with watchdog:
                 response = super().request(method, url, *args, **kwargs)
                 self._read_bounded(response)
+                # To the last byte: requests stops its clock at the headers, and a body can trickle for long.
+                response.elapsed = datetime.timedelta(seconds=time.monotonic() - started)
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
             if not (watchdog.fired or self.time_left() <= 0):
                 raise  # the caller says what failed: refused, DNS, TLS, timed out
@@ -325,7 +374,8 @@ class GateSession(requests.Session):
         return response
 
     def _replay_key(self, url: str, kwargs: dict[str, Any]) -> tuple[str, ...]:
-        prepared = requests.Request("GET", url, params=kwargs.get("params")).prepare()
+        prepared = requests.PreparedRequest()  # the URL alone: a full prepare() would also build auth headers
+        prepared.prepare_url(url, kwargs.get("params"))
         # The request's own headers are its credentials (whatever the contract names them): part of the key.
         headers = sorted(f"{k.lower()}: {v}" for k, v in (kwargs.get("headers") or {}).items())
         return (str(prepared.url), *headers)
@@ -387,5 +437,6 @@ def _cause(exc: BaseException) -> str:
     while exc.__context__ is not None and not str(exc):
         exc = exc.__context__
     text = str(exc.args[0] if exc.args else exc)
-    inner = re.findall(r"\(([^()]*)\)", text)
+    # The innermost "(Caused by …)"-style group; a plural's "(s)" in a plain message is no reason.
+    inner = [group for group in re.findall(r"\(([^()]*)\)", text) if len(group.strip()) > 3]
     return (inner[-1] if inner else text).splitlines()[0] if text else type(exc).__name__

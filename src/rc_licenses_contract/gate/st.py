@@ -9,6 +9,7 @@ are paced and counted like every other request.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,14 @@ from urllib.parse import parse_qsl, urlencode
 import requests
 
 from .checks import CHECKS, Exchange, Failure
-from .session import GateStop, RequestRefused
+from .session import DeadlineReached, GateStop, RequestRefused
 
 # forward(method, path, query, headers) -> the answer, through the gate's session.
 Forward = Callable[[str, str, str, dict[str, str]], requests.Response]
-# Headers that describe the bytes on the wire, which the bridge re-frames (requests already decoded them).
-FRAMING_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection"}
+# Headers the bridge does not hand back: those that describe the bytes on the wire, which it re-frames
+# (requests already decoded them), and cookies, which the gate never keeps (Schemathesis' WSGI client would
+# store them for its next probes, and stops with StopIteration on some Set-Cookie forms a server sends).
+FRAMING_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection", "set-cookie"}
 
 
 class SchemathesisAdapter:
@@ -75,10 +78,13 @@ class SchemathesisAdapter:
                     severity="warning",
                 )
 
-    def draw(self, negative: bool, examples: int, seed: int) -> list[str]:
-        """Seeded queries from Schemathesis' positive or negative generation, as query strings, in order."""
+    def draw(self, negative: bool, examples: int, seed: int, deadline: float | None = None) -> list[str]:
+        """Seeded queries from Schemathesis' positive or negative generation, as query strings, in order.
+
+        Generation counts against the run's time like requests do: past `deadline` (monotonic), it stops
+        with DeadlineReached, however many examples were asked for."""
         import hypothesis
-        from hypothesis import HealthCheck, given, settings
+        from hypothesis import HealthCheck, Verbosity, given, settings
         from schemathesis import GenerationMode
 
         mode = GenerationMode.NEGATIVE if negative else GenerationMode.POSITIVE
@@ -91,13 +97,23 @@ class SchemathesisAdapter:
             deadline=None,
             phases=[hypothesis.Phase.generate],
             suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,  # the stop below is no falsifying example to print
         )
         @given(self.operation.as_strategy(generation_mode=mode))
         def collect(case: Any) -> None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise _OutOfTime
             queries.append(_query_text(case.query))
 
-        collect()
+        try:
+            collect()
+        except _OutOfTime:
+            raise DeadlineReached("--timeout reached while Schemathesis generated cases") from None
         return queries
+
+
+class _OutOfTime(Exception):
+    """Raised inside Hypothesis' loop to end generation at the run's deadline."""
 
 
 def _bridge(forward: Forward, credential_headers: tuple[str, ...]) -> Callable[..., Iterable[bytes]]:

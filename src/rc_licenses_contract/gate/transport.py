@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
 import time
 from typing import TYPE_CHECKING
 
 import requests
+import urllib3
 
 from .result import GateOptions
 from .secrets import display_url
-from .session import GateSession, GateStop
+from .session import DeadlineReached, GateSession, GateStop
 
 if TYPE_CHECKING:
     from .run import _Run
@@ -54,7 +56,10 @@ def wait_until_answering(run: _Run) -> None:
             run.result.waited = time.monotonic() - started
             if isinstance(problem, requests.exceptions.RequestException):
                 raise problem  # named like any transport failure, with the time waited
-            why = str(problem) if problem is not None else f"it still answers {NOT_YET_UP[0]}-{NOT_YET_UP[-1]}"
+            if isinstance(problem, DeadlineReached):  # the attempt's deadline is the end of the wait, not --timeout
+                why = f"no answer to GET {VERSION_PROBE} within --wait-for {run.options.wait_for:g} s"
+            else:
+                why = str(problem) if problem is not None else f"it still answers {NOT_YET_UP[0]}-{NOT_YET_UP[-1]}"
             raise GateStop(f"{display_url(run.options.base_url)} did not come up: {why}")
         time.sleep(delay)
         delay = min(delay * 2, 5.0)
@@ -71,6 +76,11 @@ def transport_failure(exc: requests.exceptions.RequestException, options: GateOp
         return f"connecting to {base} timed out after {options.connect_timeout:g} s"
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return f"{base} did not answer within {options.read_timeout:g} s (--read-timeout)"
+    aborted = exc.args[0] if exc.args and isinstance(exc.args[0], urllib3.exceptions.ProtocolError) else None
+    inner = aborted.args[-1] if aborted is not None and aborted.args else None
+    if isinstance(inner, http.client.HTTPException):  # reached: it hung up, or its head was not HTTP
+        what = f"{type(inner).__name__}: {inner}".splitlines()[0]
+        return f"{base} closed the connection or answered with malformed HTTP: {what}"
     return f"cannot reach {base}: {_reason(exc)}"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cases import apply_patch
+from ..contract_data import checked_data
 from ..domain import GLOBAL_KINDS, LIMIT_KINDS, NO_GUEST_ROOMS, disabled_modules, is_external, max_limit, prevented
 from ..errors import ContractError
 from ..jsonio import read_json
@@ -50,7 +51,7 @@ class User:
 def load_scenarios(contract: Contract) -> dict[str, Scenario]:
     scenarios: dict[str, Scenario] = {}
     for path in sorted((contract.contracts_dir / "scenarios").glob("*.json")):
-        data = resolve_data(read_json(path), path)
+        data = resolve_data(checked_data(contract, path), path)
         license_ = data.get("license")
         if license_ is not None and data.get("patch"):
             license_ = apply_patch(license_, data["patch"])

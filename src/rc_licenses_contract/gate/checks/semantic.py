@@ -117,6 +117,8 @@ def external_modules(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
     limits = _limits_of(info)
     for index, entry in enumerate(info["externalModules"]):
         name = entry.get("module") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            continue  # the schema reports a module that is not a name
         if name in active_names or name in switched_off or _limit_may_disable(nested, limits, name):
             continue
         yield Failure(
@@ -127,6 +129,11 @@ def external_modules(exchange: Exchange, ctx: GateContext) -> Iterator[Failure]:
             pointer=f"/license/externalModules/{index}/module",
             value=_snippet(name),
         )
+
+
+def _list(value: Any) -> list[Any]:
+    """A list the server sent, or [] when it sent something else (the schema check reports that)."""
+    return value if isinstance(value, list) else []
 
 
 def _limits_of(info: dict[str, Any]) -> dict[str, Any]:
@@ -207,7 +214,7 @@ def _wrong_maxima(
     check_id: str, exchange: Exchange, info: dict[str, Any], license_: dict[str, Any] | None, why: str
 ) -> Iterator[Failure]:
     """Each effective limit's max must be what the server derives from the license (or its absence)."""
-    for kind, entry in (info.get("limits") or {}).items():
+    for kind, entry in _limits_of(info).items():
         expected = max_limit(license_, kind)
         if isinstance(entry, dict) and entry.get("max") != expected:
             yield Failure(
@@ -245,9 +252,13 @@ def license_consistency(exchange: Exchange, ctx: GateContext) -> Iterator[Failur
             pointer="/license/tags",
             value=_snippet(info.get("tags")),
         )
-    granted = {m.get("module") for m in nested.get("grantedModules") or [] if isinstance(m, dict)}
-    for index, module in enumerate(info.get("activeModules") or []):
-        if module not in granted:
+    granted = {
+        m["module"]
+        for m in _list(nested.get("grantedModules"))
+        if isinstance(m, dict) and isinstance(m.get("module"), str)
+    }
+    for index, module in enumerate(_list(info.get("activeModules"))):
+        if isinstance(module, str) and module not in granted:
             yield Failure(
                 name,
                 f"active module {show(module)} is not granted by the license",
