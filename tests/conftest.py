@@ -268,7 +268,8 @@ def generation_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
     A draw is seeded: its queries follow from the OpenAPI document and its schemas/, the operation, the
     mode, the count and the seed, so the first draw with those inputs is real and the next run is handed the
     same queries instead of generating them again (most of a gate run's CPU). Modules that run the gate
-    many times ask for it; the draw itself stays real in every process's first run with each input.
+    many times ask for it; the draw itself stays real in every process's first run with each input, and a
+    draw the run's deadline cuts short (it raises) is never remembered.
     """
     from rc_licenses_contract.gate.st import SchemathesisAdapter
 
@@ -281,10 +282,12 @@ def generation_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
             digest.update(file.read_bytes())
         self._drawn_key = (digest.hexdigest(), path, method)  # type: ignore[attr-defined]
 
-    def draw(self: SchemathesisAdapter, negative: bool, examples: int, seed: int) -> list[str]:
+    def draw(
+        self: SchemathesisAdapter, negative: bool, examples: int, seed: int, *rest: Any, **named: Any
+    ) -> list[str]:
         key = (*self._drawn_key, negative, examples, seed)  # type: ignore[attr-defined]
-        if key not in _DRAWN:
-            _DRAWN[key] = real_draw(self, negative, examples, seed)
+        if key not in _DRAWN:  # a draw cut short by the run's deadline raises: only whole draws are remembered
+            _DRAWN[key] = real_draw(self, negative, examples, seed, *rest, **named)
         return list(_DRAWN[key])
 
     monkeypatch.setattr(SchemathesisAdapter, "__init__", init)
