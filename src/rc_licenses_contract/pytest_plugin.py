@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 COLLECTOR_NAME = "rc-licenses-contract"
+COMPLETE_ITEM = "run-complete"
 _RESULT = pytest.StashKey[Any]()
 
 
@@ -98,9 +99,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     from .commands import _base_url_problem
     from .gate.secrets import Redactor
 
-    token, user = os.environ.get("ROCKETCHAT_AUTH_TOKEN"), os.environ.get("ROCKETCHAT_USER_ID")
-    if not token or not user:
-        raise pytest.UsageError("--rc-base-url needs $ROCKETCHAT_AUTH_TOKEN and $ROCKETCHAT_USER_ID")
+    _credentials()  # missing or malformed credentials stop the run here, once
     if _setting(config, "max_requests") < 1:
         given = config.getoption("--rc-max-requests") is not None
         raise pytest.UsageError(f"{'--rc-max-requests' if given else 'ini key rc_max_requests'} must be 1 or more")
@@ -117,6 +116,30 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         )
     parent = GateCollector.from_parent(session, name=COLLECTOR_NAME, nodeid=COLLECTOR_NAME)
     items.extend(GateCheckItem.from_parent(parent, name=check_id) for check_id in _check_ids())
+    # The gate's exit 3: a run that could not vouch for the contract (a rejected caller, a cut-short run,
+    # nothing examined) fails here even when every check passed on what it saw.
+    items.append(GateCompleteItem.from_parent(parent, name=COMPLETE_ITEM))
+
+
+def _credentials() -> tuple[tuple[str, str], tuple[str, str] | None]:
+    """(user id, token) of the privileged caller and of the unprivileged one if set: read as the CLI reads them."""
+    from .commands.gate_setup import SECRET_FLAGS, clean_secret
+    from .errors import UsageError
+
+    try:
+        values = {name: clean_secret(os.environ.get(env), f"${env}") for name, env in SECRET_FLAGS.items()}
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    token, user = values["auth_token"], values["user_id"]
+    if not token or not user:
+        raise pytest.UsageError("--rc-base-url needs $ROCKETCHAT_AUTH_TOKEN and $ROCKETCHAT_USER_ID")
+    other_token, other_user = values["unprivileged_auth_token"], values["unprivileged_user_id"]
+    if bool(other_token) != bool(other_user):
+        raise pytest.UsageError(
+            "unprivileged credentials need both $ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN"
+            " and $ROCKETCHAT_UNPRIVILEGED_USER_ID"
+        )
+    return (user, token), ((other_user, other_token) if other_token and other_user else None)
 
 
 @dataclass
@@ -135,14 +158,10 @@ def _gate_run(config: pytest.Config) -> _GateRun:
         from .gate.run import run_gate
         from .gate.secrets import Redactor, redacting_logs
 
-        environ = os.environ
         base_url = _setting(config, "base_url")
-        unprivileged = None
-        if environ.get("ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN") and environ.get("ROCKETCHAT_UNPRIVILEGED_USER_ID"):
-            unprivileged = Credentials(
-                environ["ROCKETCHAT_UNPRIVILEGED_USER_ID"], environ["ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN"]
-            )
-        privileged = Credentials(environ["ROCKETCHAT_USER_ID"], environ["ROCKETCHAT_AUTH_TOKEN"])
+        (user, token), unprivileged_pair = _credentials()
+        privileged = Credentials(user, token)
+        unprivileged = Credentials(*unprivileged_pair) if unprivileged_pair else None
         redact = Redactor.for_run(base_url, *privileged.values(), *(unprivileged.values() if unprivileged else ()))
         run = _GateRun(redact)
         try:
@@ -226,3 +245,18 @@ class GateCheckItem(pytest.Item):
 
     def reportinfo(self) -> tuple[str, int | None, str]:
         return ("rc-licenses-contract gate", None, self.name)
+
+
+class GateCompleteItem(GateCheckItem):
+    """Whether the run could vouch for the contract at all: the gate's exit 3, as one item."""
+
+    def runtest(self) -> None:
+        from .gate.report import NOTE_LIMIT
+
+        run = _gate_run(self.config)
+        reason = run.result.incomplete_reason
+        if reason is not None:
+            raise GateCheckFailed(run.redact.clean(f"incomplete: {reason}", NOTE_LIMIT))
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return ("rc-licenses-contract gate", None, COMPLETE_ITEM)

@@ -31,11 +31,15 @@ def _secret(args: argparse.Namespace, name: str) -> str | None:
             file=sys.stderr,
         )
     value = str(flag) if flag else os.environ.get(SECRET_FLAGS[name])
+    return clean_secret(value, option if flag else f"${SECRET_FLAGS[name]}")
+
+
+def clean_secret(value: str | None, where: str) -> str | None:
+    """A credential as a header can carry it, or None when unset; a UsageError naming `where`, never the value."""
     # A value read from a file keeps its line end (a CRLF .env file, `echo` into a secret store): surrounding
     # whitespace goes. What else a header cannot carry (controls, non-ASCII) is refused by name, not value.
     value = value.strip() if value else value
     if value and not (value.isascii() and value.isprintable()):
-        where = option if flag else f"${SECRET_FLAGS[name]}"
         raise UsageError(f"{where} holds a line break, a control or a non-ASCII character; check how it is set")
     return value or None
 
