@@ -19,13 +19,15 @@ def run_validate(args: argparse.Namespace) -> int:
     options = _options(args)
     output: ReportFile | None = None
     reporter: Any = None
+    # One redactor for every door this command writes by: the report, the annotations and its own errors.
+    redact = _url_redactor([*args.paths, *([args.scheduler] if args.scheduler else [])])
     try:
         check_contract_names(args)
         # Every input is found before the report is opened: the report can never overwrite an input, nor be
         # read back as one.
         discovery = discover(options.paths, options.input_format, options.output)
         output = _open_report(args)
-        reporter = _reporter(args, output or sys.stdout)
+        reporter = _reporter(args, output or sys.stdout, redact)
         options.keep_valid = reporter.keeps_valid
         progress = Progress(Progress.wanted(args.quiet))
         try:
@@ -37,7 +39,7 @@ def run_validate(args: argparse.Namespace) -> int:
             output.close()
     except (UsageError, ContractError, OutputError) as exc:
         _abandon(output, reporter)
-        print(escape_control(f"error: {exc}"), file=sys.stderr)
+        print(escape_control(redact(f"error: {exc}") if redact else f"error: {exc}"), file=sys.stderr)
         return 2
     except BaseException:  # interrupted, or a bug: the previous report stays, no half-written one replaces it
         _abandon(output, reporter)
@@ -81,14 +83,13 @@ def _open_report(args: argparse.Namespace) -> ReportFile | None:
         raise UsageError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
 
 
-def _reporter(args: argparse.Namespace, stream: Any) -> Any:
+def _reporter(args: argparse.Namespace, stream: Any, redact: Any) -> Any:
     """The reporter `--format` names, with GitHub annotations alongside when they are wanted."""
     from .. import github
     from ..reporters import REPORTERS
 
     verbosity = -1 if args.quiet else (1 if args.verbose else 0)
     meta = {"profile": args.profile, "strict": args.strict, "response": args.response, "engine": args.engine}
-    redact = _url_redactor([*args.paths, *([args.scheduler] if args.scheduler else [])])
     reporter = REPORTERS[args.format](
         _masked(stream, redact),
         verbosity=verbosity,
