@@ -14,3 +14,8 @@ class ContractError(Exception):
 
 class UsageError(Exception):
     """The user asked for something that cannot be done (exit code 2)."""
+
+
+def not_one_of(where: str, value: str, known: list[str]) -> str | None:
+    """The one-line refusal of a name the contract does not declare (a profile, a status), or None if it does."""
+    return None if value in known else f"{where}: {value!r} is not one of {', '.join(known)}"

@@ -34,9 +34,11 @@ def _profiles() -> list[str]:
 
 
 def _check_profile(value: str, where: str) -> str:
-    known = _profiles()
-    if value not in known:
-        raise pytest.UsageError(f"{where}: {value!r} is not one of {', '.join(known)}")
+    from .errors import not_one_of
+
+    problem = not_one_of(where, value, _profiles())
+    if problem:
+        raise pytest.UsageError(problem)
     return value
 
 

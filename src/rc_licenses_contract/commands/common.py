@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import UsageError
+from ..errors import UsageError, not_one_of
 from ..loader import default_root, load_contract
 
 
@@ -30,8 +30,9 @@ def check_contract_names(args: argparse.Namespace) -> None:
         ("--profile", getattr(args, "profile", None), list(contract.profiles), "contracts/profiles.json"),
         ("--response", getattr(args, "response", None), sorted(contract.responses), "openapi.yaml"),
     ):
-        if value is not None and value not in known:
-            raise UsageError(f"{flag}: {value!r} is not one of {', '.join(known)} ({source})")
+        problem = None if value is None else not_one_of(flag, value, known)
+        if problem:
+            raise UsageError(f"{problem} ({source})")
 
 
 class OutputError(Exception):
