@@ -338,6 +338,7 @@ def run_gate(options: GateOptions) -> GateResult:
         run.rate_limited_answers()
         result = run.finish()
     finally:
+        run.session.close()  # its pooled keep-alive connections, now rather than whenever it is collected
         if hypothesis_home is not None:
             hypothesis_home.set_hypothesis_home_dir(None)  # back to its default, found again on next use
         if previous is None:
