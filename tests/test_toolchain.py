@@ -171,7 +171,7 @@ def _readme_pre_commit_configs() -> list[str]:
 
 @pytest.mark.slow
 def test_pre_commit_hooks_in_a_scratch_repository(tmp_path: Path) -> None:
-    """README's local hook as written; its repository hook pinned to a commit; try-repo with the manifest."""
+    """README's local hook as written; its repository hook pinned to a commit, narrowed to a folder and not."""
     kit = fresh_clone(tmp_path / "kit")  # this checkout, committed: no release tag exists yet
     _git("init", "-q", cwd=kit)
     _git("add", "-A", cwd=kit)
@@ -222,12 +222,16 @@ def test_pre_commit_hooks_in_a_scratch_repository(tmp_path: Path) -> None:
         assert "captures/bad.json::/success" in done.stdout
         assert "README.md" not in done.stdout and "notes.txt" not in done.stdout and "package.json" not in done.stdout
 
-    # try-repo: the manifest's own filters, on good, bad and unrelated files in the scratch repository.
+    # The manifest's own filters: the repository block without its `files` line, on good, bad and unrelated
+    # files (the same repository and rev, so pre-commit reuses the hook environment it built above; `try-repo`
+    # would build a second one in a store of its own for the same check).
     (project / "package.json").unlink()
-    (project / ".pre-commit-config.yaml").unlink()
     _git("add", "-A", cwd=project)
-    done = run("try-repo", str(kit), "rc-licenses-contract-validate", "--ref", commit, "--all-files")
+    unnarrowed = re.sub(r"(?m)^\s*files: .*\n", "", remote)
+    assert unnarrowed != remote and "files:" not in unnarrowed
+    (project / ".pre-commit-config.yaml").write_text(unnarrowed)
+    done = run("run", "--all-files")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "captures/bad.json::/success" in done.stdout
     assert "4 records, 3 valid, 1 invalid" in done.stdout, done.stdout
-    assert "README.md" not in done.stdout.split("Output:", 1)[-1] and "notes.txt" not in done.stdout
+    assert "README.md" not in done.stdout and "notes.txt" not in done.stdout
