@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import compileall
 import hashlib
 import io
 import ipaddress
@@ -39,6 +40,14 @@ def _is_loopback(address: object) -> bool:
         return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
     except ValueError:
         return False  # a host name: tests use literal loopback addresses
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The package's bytecode, compiled once before the workers start, as pip compiles an install: the editable
+    install has none, and with PYTHONDONTWRITEBYTECODE set every worker and each of the ~200 processes of the
+    CLI, the mock and the plugin the suite starts would otherwise compile the modules it imports anew."""
+    if not hasattr(config, "workerinput"):
+        compileall.compile_dir(REPO / "src", quiet=1)
 
 
 @pytest.hookimpl(optionalhook=True)
