@@ -471,9 +471,9 @@ def test_timeout_bounds_the_whole_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], handler: Any
 ) -> None:
     with serve(handler).running() as server:
-        outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, timeout=2.5)
+        outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, timeout=1.5)
     assert outcome.code == 3
-    assert outcome.report["elapsedSeconds"] <= 2.5 + 1.5, "the run's own clock: --timeout plus set-up"
+    assert outcome.report["elapsedSeconds"] <= 1.5 + 1.5, "the run's own clock: --timeout plus set-up"
     assert "--timeout" in outcome.report["stopReason"], outcome.report["stopReason"]
 
 
@@ -490,8 +490,8 @@ def test_a_name_lookup_that_hangs_is_bounded_too(
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", slow_resolver)
-    outcome = run_gate(tmp_path, monkeypatch, capfd, "http://slow-dns.test:9", timeout=2)
-    assert outcome.code == 3 and outcome.elapsed < 2 + SLACK
+    outcome = run_gate(tmp_path, monkeypatch, capfd, "http://slow-dns.test:9", timeout=1)
+    assert outcome.code == 3 and outcome.elapsed < 1 + SLACK
 
 
 def test_a_host_whose_first_address_is_unreachable_is_reached_on_the_next(
