@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -498,6 +499,73 @@ def test_mock_command_prints_url_and_credentials_and_stops_cleanly(stop_signal: 
         process.send_signal(stop_signal)
         assert process.wait(timeout=10) == 0
         assert f"stopped ({stop_signal.name})" in process.stdout.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def _answer_in_background(url: str) -> tuple[threading.Thread, list[requests.Response | BaseException]]:
+    answers: list[requests.Response | BaseException] = []
+
+    def ask() -> None:
+        try:
+            answers.append(requests.get(url, headers=auth("admin"), timeout=10))
+        except requests.RequestException as error:
+            answers.append(error)
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    return thread, answers
+
+
+def _assert_whole_answer(answers: list[requests.Response | BaseException]) -> None:
+    [answer] = answers
+    assert isinstance(answer, requests.Response), answer
+    assert answer.status_code == 200 and validate(answer.json()).valid
+
+
+def test_a_stop_lets_the_answer_in_flight_finish_in_a_thread() -> None:
+    """Stopping the in-thread mock (as `gate --mock` and the tests do) while an answer is being made: the
+    answer is sent whole first. The stop skips uvicorn's fixed pauses, not what they wait for."""
+    with running_mock(MockConfig(root=REPO, fault="slow", fault_delay=0.6)) as base:
+        thread, answers = _answer_in_background(base + PATH)
+        time.sleep(0.2)  # the request is in the mock's hands, its answer 0.4 s away
+    thread.join(10)
+    _assert_whole_answer(answers)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_lets_the_answer_in_flight_finish(stop_signal: signal.Signals) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rc_licenses_contract",
+            "mock",
+            "--port",
+            "0",
+            "--fault",
+            "slow",
+            "--fault-delay",
+            "0.6",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+    try:
+        assert process.stdout is not None
+        base = process.stdout.readline().split(": ", 1)[1].strip().removesuffix(PATH)
+        thread, answers = _answer_in_background(base + PATH)
+        time.sleep(0.3)
+        process.send_signal(stop_signal)
+        thread.join(10)
+        _assert_whole_answer(answers)
+        assert process.wait(timeout=10) == 0
+        with pytest.raises(requests.ConnectionError):
+            requests.get(base + PATH, headers=auth("admin"), timeout=2)
     finally:
         if process.poll() is None:
             process.kill()
