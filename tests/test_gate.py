@@ -89,7 +89,7 @@ EXPECTED: dict[str, tuple[set[str], dict[str, Any], dict[str, Any]]] = {
     "html-200": ({"json-body", "content-type"}, {}, {}),
     "server-error": ({"status", "schemathesis.not_a_server_error"}, {}, {}),
     "truncated": ({"json-body"}, {}, {}),
-    "slow": ({"response-time"}, {"fault_delay": 0.3}, {"max_response_time": 0.2}),
+    "slow": ({"response-time"}, {"fault_delay": 0.15}, {"max_response_time": 0.05}),
     "bad-401": ({"schema"}, {}, {}),
     "missing-cache-headers": ({"headers"}, {}, {}),
     "garbled-rate-limit-headers": ({"headers", "schemathesis.response_headers_conformance"}, {}, {}),

@@ -304,12 +304,13 @@ def test_gate_help_groups_its_options(run_cli: RunCli) -> None:
 
 @pytest.fixture
 def late_server() -> Iterator[str]:
-    """The mock, listening only 1.5 s after the test starts, on a port chosen now."""
+    """The mock, listening only 1 s after the test starts, on a port chosen now (--wait-for asks again after
+    0.2, 0.6 and 1.4 s)."""
     port = free_port()
     stop = threading.Event()
 
     def serve() -> None:
-        time.sleep(1.5)
+        time.sleep(1.0)
         with running_mock(MockConfig(root=REPO), port=port):
             stop.wait(60)
 

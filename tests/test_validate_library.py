@@ -7,9 +7,6 @@ import json
 import pickle
 from typing import Any
 
-import dask
-import dask.bag
-
 from rc_licenses_contract.capture import check_records, merge_results, validate_bag
 
 from .test_validate_cli import broken, compact, seed
@@ -48,6 +45,9 @@ def test_check_records_is_compact_and_picklable(seed: dict[str, Any]) -> None:
 
 
 def test_merge_and_dask_bag_agree_with_one_pass(seed: dict[str, Any]) -> None:
+    import dask  # here, not at the top: every worker collects this module, and Dask takes 0.25 s to import
+    import dask.bag
+
     records = raw_records(seed) * 4
     whole = check_records(records)
     parts = [check_records(records[i : i + 6], source=f"partition-{i // 6}") for i in range(0, len(records), 6)]
