@@ -535,6 +535,21 @@ def test_a_stop_lets_the_answer_in_flight_finish_in_a_thread() -> None:
     _assert_whole_answer(answers)
 
 
+def test_a_stop_waits_for_an_endless_answer_only_the_graceful_time() -> None:
+    """An answer that would take a minute does not hold the stop: after the graceful-shutdown time (2 s) it is
+    cancelled (uvicorn answers 500 if nothing was sent yet) and the mock stops."""
+    started = time.monotonic()
+    with running_mock(MockConfig(root=REPO, fault="slow", fault_delay=60)) as base:
+        thread, answers = _answer_in_background(base + PATH)
+        time.sleep(0.2)
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 10, "the stop waited for the minute-long answer"
+    thread.join(10)
+    [answer] = answers  # cut: a 500 from uvicorn, or the connection closed
+    assert not isinstance(answer, requests.Response) or answer.status_code == 500, answer
+    assert time.monotonic() - started < 15
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_signal_lets_the_answer_in_flight_finish(stop_signal: signal.Signals) -> None:
     process = subprocess.Popen(

@@ -123,10 +123,11 @@ def _prompt_server_class() -> type[Any]:
             state = self.server_state
             while (state.connections or state.tasks) and not self.force_exit and time.monotonic() < deadline:
                 await asyncio.sleep(0.005)
-            for task in state.tasks:
+            for task in list(state.tasks):  # still running at the deadline: cancelled, as uvicorn does
                 task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
-            for server in self.servers:
-                await server.wait_closed()
+            for server in self.servers:  # on Python 3.12+ this waits for every connection: bounded too
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(server.wait_closed(), max(0.1, deadline - time.monotonic()))
             if not self.force_exit:
                 await self.lifespan.shutdown()
 
