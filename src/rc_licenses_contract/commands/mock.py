@@ -58,8 +58,10 @@ def run_mock(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    _banner(args, config, state, port=listener.getsockname()[1])
-    stopped_by = serve_forever(config, listener, idle_timeout=args.idle_timeout)
+    port = listener.getsockname()[1]
+    stopped_by = serve_forever(
+        config, listener, idle_timeout=args.idle_timeout, announce=lambda: _banner(args, config, state, port)
+    )
     if stopped_by is not None:
         print(f"stopped ({signal.Signals(stopped_by).name})", flush=True)
     return 0

@@ -13,7 +13,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .app import MockConfig, create_app
@@ -180,17 +180,35 @@ def running_mock(
         listener.close()
 
 
-def serve_forever(config: MockConfig, listener: socket.socket, idle_timeout: float = IDLE_TIMEOUT) -> int | None:
+def serve_forever(
+    config: MockConfig,
+    listener: socket.socket,
+    idle_timeout: float = IDLE_TIMEOUT,
+    announce: Callable[[], None] = lambda: None,
+) -> int | None:
     """Foreground server on a bound socket until SIGINT or SIGTERM; returns the signal that stopped it.
 
-    uvicorn shuts down gracefully on either signal and then re-raises it to the handler that was in
-    place before; ours only records it, so the process exits normally instead of dying by signal.
+    The signals are caught before `announce` (the banner) runs: a client that sees the banner may stop the
+    mock at once, and a signal that comes while the server is still being built stops it as soon as it has
+    started, instead of killing the process or being lost. uvicorn shuts down gracefully on either signal and
+    then re-raises it to the handler that was in place before; ours only records it, so the process exits
+    normally instead of dying by signal.
     """
     received: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, _: received.append(signum)) for sig in STOP_SIGNALS}
+    server: Any = None
+
+    def early(signum: int, _: Any) -> None:
+        received.append(signum)
+        if server is not None:
+            server.should_exit = True  # uvicorn's own handler takes over before the server's loop starts
+
+    previous = {sig: signal.signal(sig, early) for sig in STOP_SIGNALS}
     try:
+        announce()
         host, port = listener.getsockname()[:2]
         server = _server(create_app(config), host, port, idle_timeout=idle_timeout)
+        if received:
+            server.should_exit = True
         server.run(sockets=[listener])
     finally:
         for sig, handler in previous.items():
