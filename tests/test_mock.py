@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -548,6 +549,34 @@ def test_a_stop_waits_for_an_endless_answer_only_the_graceful_time() -> None:
     [answer] = answers  # cut: a 500 from uvicorn, or the connection closed
     assert not isinstance(answer, requests.Response) or answer.status_code == 500, answer
     assert time.monotonic() - started < 15
+
+
+def test_a_stop_answers_the_requests_already_sent() -> None:
+    """Requests sent whole before the stop on connections the server has not yet taken from the listen
+    queue (its loop was busy): each is answered, not reset by the closing listener."""
+    busy = threading.Event()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["path"] == "/busy":
+            busy.set()
+            time.sleep(0.2)  # holds the server's loop: the requests below wait in the listen queue
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    with running_mock(app=app) as base:
+        host, port = base.removeprefix("http://").rsplit(":", 1)
+        blocker, _ = _answer_in_background(base + "/busy")
+        assert busy.wait(10)
+        clients = [socket.create_connection((host, int(port)), timeout=10) for _ in range(10)]
+        for client in clients:
+            client.sendall(b"GET / HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n\r\n")
+    blocker.join(10)
+    for client in clients:
+        with client:
+            answer = b""
+            while chunk := client.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b"\r\n\r\nok")
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import select
 import signal
 import socket
 import threading
@@ -21,6 +22,7 @@ from .app import MockConfig, create_app
 LOOPBACK = "127.0.0.1"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 IDLE_TIMEOUT = 5.0
+BACKLOG = 2048  # connections the kernel may hold for the mock before it accepts them
 
 
 def idle_closing_protocol(idle_timeout: float) -> type[Any]:
@@ -75,6 +77,7 @@ def _server(app: Any, host: str, port: int, log_level: str = "warning", idle_tim
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=2,
+        backlog=BACKLOG,
         http=idle_closing_protocol(idle_timeout),
         timeout_keep_alive=max(1, round(idle_timeout)),
     )
@@ -113,13 +116,14 @@ def _prompt_server_class() -> type[Any]:
             self.stop()
 
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            deadline = time.monotonic() + (self.config.timeout_graceful_shutdown or 0)
+            await self._take_waiting_connections(sockets or [])
             for server in self.servers:
                 server.close()
             for sock in sockets or []:
                 sock.close()
             for connection in list(self.server_state.connections):
                 connection.shutdown()  # idle ones close now, busy ones once their response is sent
-            deadline = time.monotonic() + (self.config.timeout_graceful_shutdown or 0)
             state = self.server_state
             while (state.connections or state.tasks) and not self.force_exit and time.monotonic() < deadline:
                 await asyncio.sleep(0.005)
@@ -131,6 +135,21 @@ def _prompt_server_class() -> type[Any]:
             if not self.force_exit:
                 await self.lifespan.shutdown()
 
+        async def _take_waiting_connections(self, listeners: list[socket.socket]) -> None:
+            """A request sent whole before the stop is answered even if the loop had not yet taken its
+            connection: closing the listener would reset every connection still in its accept queue (uvicorn's
+            0.1 s tick hid this most of the time). uvloop takes one per turn of the loop; a few more turns
+            and each is read, its request now in flight."""
+            waiting = select.poll()
+            for listener in listeners:
+                waiting.register(listener, select.POLLIN)  # readable: a connection waits to be accepted
+            turns = 0  # bounded: a loop out of descriptors takes none, and must not spin until the deadline
+            while listeners and waiting.poll(0) and turns < BACKLOG and not self.force_exit:
+                await asyncio.sleep(0)
+                turns += 1
+            for _ in range(8):
+                await asyncio.sleep(0)
+
     return PromptServer
 
 
@@ -141,7 +160,7 @@ def bind(host: str, port: int) -> socket.socket:
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(address)
-        listener.listen(2048)
+        listener.listen(BACKLOG)
     except OSError:
         listener.close()
         raise
