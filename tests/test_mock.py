@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import socket
@@ -506,49 +507,50 @@ def test_mock_command_prints_url_and_credentials_and_stops_cleanly(stop_signal: 
         process.communicate(timeout=10)
 
 
-def _answer_in_background(url: str) -> tuple[threading.Thread, list[requests.Response | BaseException]]:
-    answers: list[requests.Response | BaseException] = []
-
-    def ask() -> None:
-        try:
-            answers.append(requests.get(url, headers=auth("admin"), timeout=10))
-        except requests.RequestException as error:
-            answers.append(error)
-
-    thread = threading.Thread(target=ask)
-    thread.start()
-    return thread, answers
+def _ask(base: str, path: str = PATH) -> socket.socket:
+    """A request sent whole on its own connection (the kernel holds it for the mock once this returns)."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    client = socket.create_connection((host, int(port)), timeout=10)
+    head = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in auth("admin").items())
+    client.sendall(head.encode() + b"\r\n")
+    return client
 
 
-def _assert_whole_answer(answers: list[requests.Response | BaseException]) -> None:
-    [answer] = answers
-    assert isinstance(answer, requests.Response), answer
-    assert answer.status_code == 200 and validate(answer.json()).valid
+def _answer(client: socket.socket) -> tuple[bytes, bytes]:
+    """The status line and body of the answer on a `Connection: close` request, read to the end."""
+    answer = b""
+    with client:
+        while chunk := client.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head.split(b"\r\n", 1)[0], body
+
+
+def _assert_whole_answer(client: socket.socket) -> None:
+    status, body = _answer(client)
+    assert status == b"HTTP/1.1 200 OK", status
+    assert validate(json.loads(body)).valid
 
 
 def test_a_stop_lets_the_answer_in_flight_finish_in_a_thread() -> None:
     """Stopping the in-thread mock (as `gate --mock` and the tests do) while an answer is being made: the
     answer is sent whole first. The stop skips uvicorn's fixed pauses, not what they wait for."""
     with running_mock(MockConfig(root=REPO, fault="slow", fault_delay=0.6)) as base:
-        thread, answers = _answer_in_background(base + PATH)
-        time.sleep(0.2)  # the request is in the mock's hands, its answer 0.4 s away
-    thread.join(10)
-    _assert_whole_answer(answers)
+        client = _ask(base)  # its answer 0.6 s away
+    _assert_whole_answer(client)
 
 
 def test_a_stop_waits_for_an_endless_answer_only_the_graceful_time() -> None:
     """An answer that would take a minute does not hold the stop: after the graceful-shutdown time (2 s) it is
     cancelled (uvicorn answers 500 if nothing was sent yet) and the mock stops."""
-    started = time.monotonic()
     with running_mock(MockConfig(root=REPO, fault="slow", fault_delay=60)) as base:
-        thread, answers = _answer_in_background(base + PATH)
-        time.sleep(0.2)
+        client = _ask(base)
         stopping = time.monotonic()
-    assert time.monotonic() - stopping < 10, "the stop waited for the minute-long answer"
-    thread.join(10)
-    [answer] = answers  # cut: a 500 from uvicorn, or the connection closed
-    assert not isinstance(answer, requests.Response) or answer.status_code == 500, answer
-    assert time.monotonic() - started < 15
+    took = time.monotonic() - stopping
+    assert 1.5 < took < 10, f"the stop took {took:.1f} s: not the graceful time"
+    status, _ = _answer(client)
+    assert status in (b"", b"HTTP/1.1 500 Internal Server Error"), status  # cut: a 500, or closed
 
 
 def test_a_stop_answers_the_requests_already_sent() -> None:
@@ -564,19 +566,11 @@ def test_a_stop_answers_the_requests_already_sent() -> None:
         await send({"type": "http.response.body", "body": b"ok"})
 
     with running_mock(app=app) as base:
-        host, port = base.removeprefix("http://").rsplit(":", 1)
-        blocker, _ = _answer_in_background(base + "/busy")
+        blocker = _ask(base, "/busy")
         assert busy.wait(10)
-        clients = [socket.create_connection((host, int(port)), timeout=10) for _ in range(10)]
-        for client in clients:
-            client.sendall(b"GET / HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n\r\n")
-    blocker.join(10)
-    for client in clients:
-        with client:
-            answer = b""
-            while chunk := client.recv(65536):
-                answer += chunk
-        assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b"\r\n\r\nok")
+        clients = [_ask(base, "/") for _ in range(10)]
+    for client in [blocker, *clients]:
+        assert _answer(client) == (b"HTTP/1.1 200 OK", b"ok")
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
@@ -602,18 +596,18 @@ def test_a_stop_signal_lets_the_answer_in_flight_finish(stop_signal: signal.Sign
     try:
         assert process.stdout is not None
         base = process.stdout.readline().split(": ", 1)[1].strip().removesuffix(PATH)
-        thread, answers = _answer_in_background(base + PATH)
-        time.sleep(0.3)
+        assert requests.get(base + "/api/info", timeout=10).ok  # serving (the slow fault is on licenses.info)
+        client = _ask(base)
         process.send_signal(stop_signal)
-        thread.join(10)
-        _assert_whole_answer(answers)
+        _assert_whole_answer(client)
         assert process.wait(timeout=10) == 0
+        assert f"stopped ({stop_signal.name})" in process.communicate(timeout=10)[0]
         with pytest.raises(requests.ConnectionError):
             requests.get(base + PATH, headers=auth("admin"), timeout=2)
     finally:
         if process.poll() is None:
             process.kill()
-        process.communicate(timeout=10)
+            process.communicate(timeout=10)
 
 
 def test_a_stop_signal_right_after_the_banner_line_stops_the_mock() -> None:
