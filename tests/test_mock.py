@@ -541,9 +541,9 @@ def test_a_stop_lets_the_answer_in_flight_finish_in_a_thread() -> None:
     _assert_whole_answer(client)
 
 
-def test_a_stop_waits_for_an_endless_answer_only_the_graceful_time() -> None:
+def test_a_stop_waits_for_an_endless_answer_only_the_graceful_time(capfd: pytest.CaptureFixture[str]) -> None:
     """An answer that would take a minute does not hold the stop: after the graceful-shutdown time (2 s) it is
-    cancelled (uvicorn answers 500 if nothing was sent yet) and the mock stops."""
+    cancelled (uvicorn answers 500 if nothing was sent yet) and the mock stops, saying so in one line."""
     with running_mock(MockConfig(root=REPO, fault="slow", fault_delay=60)) as base:
         client = _ask(base)
         stopping = time.monotonic()
@@ -551,6 +551,9 @@ def test_a_stop_waits_for_an_endless_answer_only_the_graceful_time() -> None:
     assert 1.5 < took < 10, f"the stop took {took:.1f} s: not the graceful time"
     status, _ = _answer(client)
     assert status in (b"", b"HTTP/1.1 500 Internal Server Error"), status  # cut: a 500, or closed
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "CancelledError" not in err, err
+    assert "Cancel 1 running task(s), timeout graceful shutdown exceeded" in err, err
 
 
 def test_a_stop_answers_the_requests_already_sent() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import select
 import signal
 import socket
@@ -81,7 +82,14 @@ def _server(app: Any, host: str, port: int, log_level: str = "warning", idle_tim
         http=idle_closing_protocol(idle_timeout),
         timeout_keep_alive=max(1, round(idle_timeout)),
     )
+    logging.getLogger("uvicorn.error").addFilter(_not_a_cut_answer)  # once: a filter is added only once
     return _prompt_server_class()(config)
+
+
+def _not_a_cut_answer(record: logging.LogRecord) -> bool:
+    """uvicorn logs each answer the stop cancels with the traceback of its CancelledError; the stop says in
+    one line how many it cancelled instead."""
+    return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
 
 
 def _prompt_server_class() -> type[Any]:
@@ -127,6 +135,9 @@ def _prompt_server_class() -> type[Any]:
             state = self.server_state
             while (state.connections or state.tasks) and not self.force_exit and time.monotonic() < deadline:
                 await asyncio.sleep(0.005)
+            if state.tasks:
+                why = "forced quit" if self.force_exit else "timeout graceful shutdown exceeded"
+                logging.getLogger("uvicorn.error").error("Cancel %s running task(s), %s", len(state.tasks), why)
             for task in list(state.tasks):  # still running at the deadline: cancelled, as uvicorn does
                 task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
             for server in self.servers:  # on Python 3.12+ this waits for every connection: bounded too
