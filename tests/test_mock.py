@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import os
 import signal
 import socket
@@ -554,6 +555,19 @@ def test_a_stop_waits_for_an_endless_answer_only_the_graceful_time(capfd: pytest
     err = capfd.readouterr().err
     assert "Traceback" not in err and "CancelledError" not in err, err
     assert "Cancel 1 running task(s), timeout graceful shutdown exceeded" in err, err
+
+
+def test_a_cut_answer_is_not_logged_under_the_gates_redactor(capfd: pytest.CaptureFixture[str]) -> None:
+    """`gate --mock`: the gate's redactor turns every log record's exception into a line of text; an answer
+    the stop cuts is still left to the stop's one line."""
+    from rc_licenses_contract.gate.secrets import Redactor, redacting_logs
+
+    with running_mock(MockConfig(root=REPO)), redacting_logs(Redactor([])):
+        cut = asyncio.CancelledError("Task cancelled, timeout graceful shutdown exceeded")
+        logging.getLogger("uvicorn.error").error("Exception in ASGI application\n", exc_info=cut)
+        logging.getLogger("uvicorn.error").error("Exception in ASGI application\n", exc_info=ValueError("a bug"))
+    err = capfd.readouterr().err
+    assert "CancelledError" not in err and "ValueError: a bug" in err, err
 
 
 def test_a_stop_answers_the_requests_already_sent() -> None:

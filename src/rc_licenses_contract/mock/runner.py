@@ -88,8 +88,9 @@ def _server(app: Any, host: str, port: int, log_level: str = "warning", idle_tim
 
 def _not_a_cut_answer(record: logging.LogRecord) -> bool:
     """uvicorn logs each answer the stop cancels with the traceback of its CancelledError; the stop says in
-    one line how many it cancelled instead."""
-    return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+    one line how many it cancelled instead. (Under the gate's redactor the error is already one line of text.)"""
+    error = record.exc_info[1] if record.exc_info else None
+    return not (isinstance(error, asyncio.CancelledError) or (record.exc_text or "").startswith("CancelledError"))
 
 
 def _prompt_server_class() -> type[Any]:
