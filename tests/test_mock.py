@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from rc_licenses_contract.loader import Contract
-from rc_licenses_contract.mock.app import MockConfig
+from rc_licenses_contract.mock.app import MockConfig, create_app
 from rc_licenses_contract.mock.faults import FAULTS
 from rc_licenses_contract.mock.model import load_scenarios
 from rc_licenses_contract.mock.runner import running_mock
@@ -555,6 +555,21 @@ def test_a_stop_waits_for_an_endless_answer_only_the_graceful_time(capfd: pytest
     err = capfd.readouterr().err
     assert "Traceback" not in err and "CancelledError" not in err, err
     assert "Cancel 1 running task(s), timeout graceful shutdown exceeded" in err, err
+
+
+def test_a_stop_does_not_wait_for_an_answer_whose_client_has_gone(capfd: pytest.CaptureFixture[str]) -> None:
+    """`gate --mock` whose --read-timeout gave up on a slow answer: nobody can receive that answer, so the stop
+    does not wait the graceful time for it (that held the gate 2 s past its --timeout), nor reports it cut."""
+    app = create_app(MockConfig(root=REPO, fault="slow", fault_delay=60))
+    with running_mock(app=app) as base:
+        client = _ask(base)
+        deadline = time.monotonic() + 10
+        while app.state.mock.served == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the mock is making the answer
+        client.close()
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 1.0
+    assert "Cancel" not in capfd.readouterr().err
 
 
 def test_a_cut_answer_is_not_logged_under_the_gates_redactor(capfd: pytest.CaptureFixture[str]) -> None:

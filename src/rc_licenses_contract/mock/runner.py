@@ -96,8 +96,9 @@ def _not_a_cut_answer(record: logging.LogRecord) -> bool:
 def _prompt_server_class() -> type[Any]:
     """uvicorn's Server without its fixed pauses on the way out. It looks at `should_exit` only every 0.1 s,
     and when stopping it sleeps 0.1 s for connections to wind down even when none is open; a stop here takes
-    milliseconds (the suite starts and stops the mock some 200 times). What it waits for is unchanged: open
-    connections are asked to close (busy ones after their response) within the graceful-shutdown timeout."""
+    milliseconds (the suite starts and stops the mock some 200 times). What it waits for is uvicorn's: open
+    connections are asked to close (busy ones after their response) within the graceful-shutdown timeout;
+    but requests already sent are taken first, and an answer whose client has gone is not waited for."""
     import uvicorn
 
     class PromptServer(uvicorn.Server):
@@ -134,13 +135,15 @@ def _prompt_server_class() -> type[Any]:
             for connection in list(self.server_state.connections):
                 connection.shutdown()  # idle ones close now, busy ones once their response is sent
             state = self.server_state
-            while (state.connections or state.tasks) and not self.force_exit and time.monotonic() < deadline:
+            while state.connections and not self.force_exit and time.monotonic() < deadline:
                 await asyncio.sleep(0.005)
-            if state.tasks:
+            # What still runs is cut: at the deadline, on a forced quit, or an answer whose client has gone
+            # (nobody waits for it: uvicorn waited for those too, holding `gate --mock` past its --timeout).
+            if state.connections and state.tasks:
                 why = "forced quit" if self.force_exit else "timeout graceful shutdown exceeded"
                 logging.getLogger("uvicorn.error").error("Cancel %s running task(s), %s", len(state.tasks), why)
-            for task in list(state.tasks):  # still running at the deadline: cancelled, as uvicorn does
-                task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
+            for task in list(state.tasks):
+                task.cancel(msg="the mock stopped")
             for server in self.servers:  # on Python 3.12+ this waits for every connection: bounded too
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(server.wait_closed(), max(0.1, deadline - time.monotonic()))
