@@ -474,15 +474,20 @@ def _rate_headers_missing() -> bool:
 # --- the command ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
-def test_mock_command_prints_url_and_credentials_and_stops_cleanly(stop_signal: signal.Signals) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rc_licenses_contract", "mock", "--port", "0", "--server-version", "6"],
+def _mock_process(*options: str) -> subprocess.Popen[str]:
+    """The `mock` command in a real process, on a free port."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "rc_licenses_contract", "mock", "--port", "0", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=cli_env(),
     )
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_mock_command_prints_url_and_credentials_and_stops_cleanly(stop_signal: signal.Signals) -> None:
+    process = _mock_process("--server-version", "6")
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
@@ -607,24 +612,7 @@ def test_a_stop_answers_the_requests_already_sent() -> None:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_signal_lets_the_answer_in_flight_finish(stop_signal: signal.Signals) -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rc_licenses_contract",
-            "mock",
-            "--port",
-            "0",
-            "--fault",
-            "slow",
-            "--fault-delay",
-            "0.6",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env(),
-    )
+    process = _mock_process("--fault", "slow", "--fault-delay", "0.6")
     try:
         assert process.stdout is not None
         base = process.stdout.readline().split(": ", 1)[1].strip().removesuffix(PATH)
