@@ -633,13 +633,7 @@ def test_a_stop_signal_lets_the_answer_in_flight_finish(stop_signal: signal.Sign
 def test_a_stop_signal_right_after_the_banner_line_stops_the_mock() -> None:
     """A supervisor that signals as soon as the mock announces itself: the signal comes while the server is
     still being built; it stops the mock once started, not lost (the mock served on) nor fatal."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rc_licenses_contract", "mock", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env(),
-    )
+    process = _mock_process()
     try:
         assert process.stdout is not None
         assert process.stdout.readline().startswith("rc-licenses-contract mock: http://127.0.0.1:")
