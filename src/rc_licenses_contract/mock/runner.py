@@ -155,17 +155,28 @@ def _prompt_server_class() -> type[Any]:
             connection: closing the listener would reset every connection still in its accept queue (uvicorn's
             0.1 s tick hid this most of the time). uvloop takes one per turn of the loop; a few more turns
             and each is read, its request now in flight."""
-            waiting = select.poll()
-            for listener in listeners:
-                waiting.register(listener, select.POLLIN)  # readable: a connection waits to be accepted
+            waiting = _readable_now(listeners)
             turns = 0  # bounded: a loop out of descriptors takes none, and must not spin until the deadline
-            while listeners and waiting.poll(0) and turns < BACKLOG and not self.force_exit:
+            while waiting() and turns < BACKLOG and not self.force_exit:
                 await asyncio.sleep(0)
                 turns += 1
             for _ in range(8):
                 await asyncio.sleep(0)
 
     return PromptServer
+
+
+def _readable_now(sockets: list[socket.socket]) -> Callable[[], bool]:
+    """Asks without waiting whether any of `sockets` is readable (a listener: a connection waits to be
+    accepted). poll where there is one (select fails on descriptors past 1023), select on Windows."""
+    if not sockets:
+        return lambda: False
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        for sock in sockets:
+            poller.register(sock, select.POLLIN)
+        return lambda: bool(poller.poll(0))
+    return lambda: bool(select.select(sockets, [], [], 0)[0])
 
 
 def bind(host: str, port: int) -> socket.socket:
