@@ -93,7 +93,7 @@ def _not_a_cut_answer(record: logging.LogRecord) -> bool:
     return not (isinstance(error, asyncio.CancelledError) or (record.exc_text or "").startswith("CancelledError"))
 
 
-def _prompt_server_class() -> type[Any]:
+def _prompt_server_class() -> type[Any]:  # a class made in a function: uvicorn is imported only when a mock runs
     """uvicorn's Server without its fixed pauses on the way out. It looks at `should_exit` only every 0.1 s,
     and when stopping it sleeps 0.1 s for connections to wind down even when none is open; a stop here takes
     milliseconds (the suite starts and stops the mock some 200 times). What it waits for is uvicorn's: open
@@ -127,7 +127,7 @@ def _prompt_server_class() -> type[Any]:
 
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
             deadline = time.monotonic() + (self.config.timeout_graceful_shutdown or 0)
-            await self._take_waiting_connections(sockets or [])
+            await _take_waiting_connections(self, sockets or [])
             for server in self.servers:
                 server.close()
             for sock in sockets or []:
@@ -150,20 +150,21 @@ def _prompt_server_class() -> type[Any]:
             if not self.force_exit:
                 await self.lifespan.shutdown()
 
-        async def _take_waiting_connections(self, listeners: list[socket.socket]) -> None:
-            """A request sent whole before the stop is answered even if the loop had not yet taken its
-            connection: closing the listener would reset every connection still in its accept queue (uvicorn's
-            0.1 s tick hid this most of the time). uvloop takes one per turn of the loop; a few more turns
-            and each is read, its request now in flight."""
-            waiting = _readable_now(listeners)
-            turns = 0  # bounded: a loop out of descriptors takes none, and must not spin until the deadline
-            while waiting() and turns < BACKLOG and not self.force_exit:
-                await asyncio.sleep(0)
-                turns += 1
-            for _ in range(8):
-                await asyncio.sleep(0)
-
     return PromptServer
+
+
+async def _take_waiting_connections(server: Any, listeners: list[socket.socket]) -> None:
+    """A request sent whole before the stop is answered even if the loop had not yet taken its connection:
+    closing the listener would reset every connection still in its accept queue (uvicorn's 0.1 s tick hid this
+    most of the time). uvloop takes one per turn of the loop; a few more turns and each is read, its request
+    now in flight."""
+    waiting = _readable_now(listeners)
+    turns = 0  # bounded: a loop out of descriptors takes none, and must not spin until the deadline
+    while waiting() and turns < BACKLOG and not server.force_exit:
+        await asyncio.sleep(0)
+        turns += 1
+    for _ in range(8):
+        await asyncio.sleep(0)
 
 
 def _readable_now(sockets: list[socket.socket]) -> Callable[[], bool]:
