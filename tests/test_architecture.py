@@ -91,3 +91,40 @@ def test_the_rule_sees_a_violation(tmp_path: Path) -> None:
         f"{PACKAGE}.policy (core) imports {PACKAGE}.gate (gate)",
         f"{PACKAGE}.policy (core) imports {PACKAGE}.gate.run (gate)",
     ]
+
+
+MAX_FUNCTION_LINES = 60  # longer only with the reason in a comment on its `def` line
+MAX_MODULE_LINES = 430
+
+
+def _sizes(src: Path = SRC) -> list[str]:
+    problems = []
+    for path in sorted(src.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        name = path.relative_to(src.parent).as_posix()
+        if len(lines) > MAX_MODULE_LINES:
+            problems.append(f"{name}: {len(lines)} lines (at most {MAX_MODULE_LINES})")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES and "#" not in lines[node.lineno - 1]:
+                    problems.append(f"{name}:{node.lineno}: {node.name} is {length} lines, with no reason given")
+    return problems
+
+
+def test_functions_and_modules_stay_short() -> None:
+    """ARCHITECTURE.md's sizes: a function over 60 lines says why on its `def` line; no module over 430."""
+    assert _sizes() == []
+
+
+def test_the_size_rule_sees_a_long_function_and_a_long_module(tmp_path: Path) -> None:
+    package = tmp_path / PACKAGE
+    package.mkdir()
+    body = "".join(f"    x{i} = {i}\n" for i in range(70))
+    (package / "long.py").write_text(f"def long():\n{body}\n\ndef explained():  # one table\n{body}")
+    (package / "big.py").write_text("x = 1\n" * 500)
+    assert _sizes(package) == [
+        f"{PACKAGE}/big.py: 500 lines (at most 430)",
+        f"{PACKAGE}/long.py:1: long is 71 lines, with no reason given",
+    ]

@@ -9,21 +9,17 @@ Every request, including the probes Schemathesis sends itself, goes through `Gat
 - connect and read timeouts, TLS verification, and a cap on the response size;
 - a wall-clock bound per request (connect + read timeout) and for the whole run (--timeout): a server
   that trickles one byte a second cannot keep a request open past it, because a watchdog shuts the
-  request's socket down when the bound passes;
+  request's socket down when the bound passes (`connections.py`);
 - redirects are never followed; whatever the server sends in headers is parsed strictly (ASCII digits
   of bounded length), never trusted to crash or stall the run.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import email.utils
 import http.cookiejar
-import ipaddress
 import re
-import socket
-import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -35,9 +31,9 @@ import requests
 import requests.auth
 import requests.utils
 import urllib3
-from requests.adapters import HTTPAdapter
 
 from ..loader import RateLimitHeaders
+from .connections import TrackingAdapter, Watchdog
 from .secrets import display_url
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -83,131 +79,6 @@ class DeadlineReached(GateStop):
 
 class RequestRefused(Exception):
     """A request the gate never sends (not GET, or not a documented path)."""
-
-
-def _resolve_within(host: str, port: int, seconds: Any) -> list[str]:
-    """The addresses of `host`, in the resolver's order, looked up in a helper thread: a resolver that hangs
-    cannot hold the run past its bound (getaddrinfo itself takes no timeout)."""
-    try:
-        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
-        return [host]  # already an address
-    except ValueError:
-        pass
-    found: list[Any] = []
-
-    def lookup() -> None:
-        try:
-            found.append([info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)])
-        except OSError as exc:
-            found.append(exc)
-
-    worker = threading.Thread(target=lookup, name="rc-gate-dns", daemon=True)
-    worker.start()
-    worker.join(seconds if isinstance(seconds, int | float) else None)
-    if not found:
-        raise TimeoutError(f"looking up {host} took longer than {seconds} s")
-    if isinstance(found[0], OSError):
-        raise found[0]
-    return list(dict.fromkeys(str(address) for address in found[0]))
-
-
-class _BoundedResolution:
-    """Connections whose name lookup is bounded by the connect timeout, like the connection itself. Each
-    address is tried in turn, as urllib3 does: a host whose IPv6 address is unreachable is reached on IPv4."""
-
-    _dns_host: str
-    port: int
-    timeout: Any
-
-    def _new_conn(self) -> socket.socket:
-        original = self._dns_host
-        try:
-            addresses = _resolve_within(original, self.port, self.timeout)
-        except TimeoutError as exc:
-            raise urllib3.exceptions.ConnectTimeoutError(self, str(exc)) from None
-        except socket.gaierror as exc:
-            raise urllib3.exceptions.NameResolutionError(original, self, exc) from None  # type: ignore[arg-type]
-        timeout = self.timeout
-        # One connect timeout for all the addresses together, so that the run's wall-clock bound holds.
-        until = time.monotonic() + timeout if isinstance(timeout, int | float) else None
-        try:
-            for index, address in enumerate(addresses):
-                self._dns_host = address
-                if until is not None:
-                    self.timeout = max(0.001, until - time.monotonic())
-                try:
-                    sock: socket.socket = super()._new_conn()  # type: ignore[misc]
-                    return sock
-                except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError):
-                    if index == len(addresses) - 1 or (until is not None and time.monotonic() >= until):
-                        raise
-            raise urllib3.exceptions.NameResolutionError(original, self, socket.gaierror("no address"))  # type: ignore[arg-type]
-        finally:
-            self._dns_host = original  # TLS checks the certificate against the name, not the address
-            self.timeout = timeout
-
-
-class _TrackingAdapter(HTTPAdapter):
-    """An adapter whose connections register themselves once connected, so a watchdog can shut them down."""
-
-    def __init__(self, connections: weakref.WeakSet[Any]) -> None:
-        self._connections = connections
-        super().__init__(max_retries=0)
-
-    def _pools(self) -> dict[str, Any]:
-        register = self._connections.add
-
-        class Connection(_BoundedResolution, urllib3.connection.HTTPConnection):
-            def connect(self) -> None:
-                super().connect()
-                register(self)
-
-        class SecureConnection(_BoundedResolution, urllib3.connection.HTTPSConnection):
-            def connect(self) -> None:
-                super().connect()
-                register(self)
-
-        class Pool(urllib3.HTTPConnectionPool):
-            ConnectionCls = Connection
-
-        class SecurePool(urllib3.HTTPSConnectionPool):
-            ConnectionCls = SecureConnection
-
-        return {"http": Pool, "https": SecurePool}
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = self._pools()
-
-    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **kwargs)
-        manager.pool_classes_by_scheme = self._pools()
-        return manager
-
-
-class _Watchdog:
-    """Shuts the session's sockets down at a wall-clock instant: a blocked read then ends at once."""
-
-    def __init__(self, connections: weakref.WeakSet[Any], seconds: float) -> None:
-        self.fired = False
-        self._connections = connections
-        self._timer = threading.Timer(max(0.0, seconds), self._fire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Watchdog:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-
-    def _fire(self) -> None:
-        self.fired = True
-        for connection in list(self._connections):
-            sock = getattr(connection, "sock", None)
-            if sock is not None:
-                with contextlib.suppress(OSError):  # already closed
-                    sock.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass
@@ -275,7 +146,7 @@ class GateSession(requests.Session):
         # later request, so the anonymous caller would no longer be anonymous, nor a replay the same request.
         self.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
-        adapter = _TrackingAdapter(self._connections)
+        adapter = TrackingAdapter(self._connections)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
@@ -344,7 +215,7 @@ class GateSession(requests.Session):
         per_request = self.connect_timeout + self.read_timeout
         bound = min(per_request, left)
         kwargs["timeout"] = (min(self.connect_timeout, bound), min(self.read_timeout, bound))
-        watchdog = _Watchdog(self._connections, bound)
+        watchdog = Watchdog(self._connections, bound)
         started = time.monotonic()
         try:
             with watchdog:
