@@ -542,3 +542,17 @@ def test_cookies_a_server_sets_are_never_sent_back_and_never_stop_the_auth_probe
         result = gate(server.base, max_requests=14)
     assert set(cookies) == {None}, set(cookies)
     assert result.outcome("schemathesis.ignored_auth").state == "passed", result.outcome("schemathesis.ignored_auth")
+
+
+def test_the_auth_probes_planned_are_the_ones_schemathesis_sends() -> None:
+    """Schemathesis' auth-bypass check asks once without credentials and once per security-scheme header:
+    the plan counts them from the contract, and the run made exactly that many."""
+    from rc_licenses_contract.gate.result import AUTH_PROBES
+    from rc_licenses_contract.loader import load_contract
+
+    headers = load_contract(REPO).auth_headers
+    with running_mock(MockConfig(root=REPO)) as base:
+        result = gate(base)  # the probes come first: the default budget has room for them
+    exploration = result.exploration
+    assert exploration.planned[AUTH_PROBES] == 1 + len(headers) == 3
+    assert exploration.made[AUTH_PROBES] == exploration.planned[AUTH_PROBES], exploration

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 # not look at the query, so a few show the order as well as all of them would. Rocket.Chat never rate
 # limits a 401 (it carries no rate-limit headers); a server that does gets one, to spare its window.
 ANONYMOUS_NEGATIVE_SAMPLE, ANONYMOUS_NEGATIVE_SAMPLE_LIMITED = 5, 1
-# Schemathesis' ignored_auth asks without credentials, then with each credential header alone and wrong.
-AUTH_PROBE_REQUESTS = 3
 
 
 def query_is_valid(query: str, contract: Contract) -> bool:
@@ -85,7 +83,8 @@ def auth_probes(run: _Run) -> None:
         source = next(((e, r) for e, r in run.exchanges if check.applies(e, run.ctx)), None)
         if source is None:
             continue
-        run.result.exploration.planned[AUTH_PROBES] = AUTH_PROBE_REQUESTS
+        # Schemathesis' ignored_auth asks without credentials, then once per security-scheme header, set wrong.
+        run.result.exploration.planned[AUTH_PROBES] = 1 + len(run.adapter.credential_headers)
         run.kind = AUTH_PROBES
         failures = list(run.adapter.check([check.id], *source))  # raises GateStop if its probes are cut
         run.examined[check.id] = run.examined.get(check.id, 0) + 1
