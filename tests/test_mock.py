@@ -474,6 +474,29 @@ def _rate_headers_missing() -> bool:
 # --- the command ------------------------------------------------------------------------------
 
 
+def test_a_mock_that_does_not_start_leaves_no_port_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rc_licenses_contract.mock import runner
+
+    listeners: list[Any] = []
+    real_bind, real_server = runner.bind, runner._server
+
+    def bind(host: str, port: int) -> Any:
+        listeners.append(real_bind(host, port))
+        return listeners[-1]
+
+    def server_that_never_serves(*args: Any, **kwargs: Any) -> Any:
+        server = real_server(*args, **kwargs)
+        server.run = lambda sockets: None  # returns at once, never started
+        return server
+
+    monkeypatch.setattr(runner, "bind", bind)
+    monkeypatch.setattr(runner, "_server", server_that_never_serves)
+    with pytest.raises(RuntimeError, match="did not start"), running_mock(MockConfig(root=REPO)):
+        pass
+    [listener] = listeners
+    assert listener.fileno() == -1, "the listening socket was left open"
+
+
 def _mock_process(*options: str) -> subprocess.Popen[str]:
     """The `mock` command in a real process, on a free port."""
     return subprocess.Popen(

@@ -213,12 +213,12 @@ def running_mock(
     server.install_signal_handlers = lambda: None  # not the main thread
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="rc-mock", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the mock server did not start")
-        time.sleep(0.01)
-    try:
+    try:  # a mock that does not start is stopped too, and its port closed
+        deadline = time.monotonic() + 15
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the mock server did not start")
+            time.sleep(0.01)
         yield f"http://{host}:{port}"
     finally:
         server.stop()
