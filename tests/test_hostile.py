@@ -148,6 +148,17 @@ def test_the_cli_in_a_subprocess_leaks_nothing_either(tmp_path: Path) -> None:
     ET.parse(tmp_path / "g.xml")
 
 
+def _echoing_authorization(sent: list[str | None]) -> Any:
+    """A server that notes each request's Authorization header in `sent` and echoes it in a 200 body."""
+
+    def handler(request: Request, conn: Conn) -> None:
+        sent.append(request.headers.get("authorization"))
+        if not version_info(request, conn):
+            conn.send(json_response(200, {"success": True, "license": {"trial": request.headers.get("authorization")}}))
+
+    return handler
+
+
 def test_credentials_from_netrc_are_never_sent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -160,11 +171,7 @@ def test_credentials_from_netrc_are_never_sent(
     netrc.chmod(0o600)
     monkeypatch.setenv("NETRC", str(netrc))
     sent: list[str | None] = []
-
-    def handler(request: Request, conn: Conn) -> None:
-        sent.append(request.headers.get("authorization"))
-        if not version_info(request, conn):
-            conn.send(json_response(200, {"success": True, "license": {"trial": request.headers.get("authorization")}}))
+    handler = _echoing_authorization(sent)
 
     with serve(handler).running() as server:
         outcome = run_gate(tmp_path, monkeypatch, capfd, server.base, "--no-schemathesis")
@@ -182,11 +189,7 @@ def test_a_url_password_in_any_script_is_sent_as_utf_8_and_masked(
     and the echo of it is masked."""
     user, password = "用户", "pässwörd漢-canary"
     sent: list[str | None] = []
-
-    def handler(request: Request, conn: Conn) -> None:
-        sent.append(request.headers.get("authorization"))
-        if not version_info(request, conn):
-            conn.send(json_response(200, {"success": True, "license": {"trial": request.headers.get("authorization")}}))
+    handler = _echoing_authorization(sent)
 
     with serve(handler).running() as server:
         url = server.base.replace("http://", f"http://{quote(user)}:{quote(password)}@")

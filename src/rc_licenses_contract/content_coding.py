@@ -22,6 +22,9 @@ class CodingError(ValueError):
     """A body that could not be decoded: the message says which coding and why (one line)."""
 
 
+_TOO_BIG = f"decodes to more than {MAX_DECODED_BYTES // (1024 * 1024)} MB"
+
+
 def codings(header: str | None) -> list[str]:
     """The codings a Content-Encoding value lists, in the order they were applied (identity left out)."""
     names = [name.strip().lower() for name in (header or "").split(",")]
@@ -34,7 +37,7 @@ def _zlib(wbits: int) -> Callable[[bytes], bytes]:
         out = decompressor.decompress(data, MAX_DECODED_BYTES + 1)
         if decompressor.unconsumed_tail or not decompressor.eof:
             if len(out) > MAX_DECODED_BYTES:
-                raise CodingError(f"decodes to more than {MAX_DECODED_BYTES // (1024 * 1024)} MB")
+                raise CodingError(_TOO_BIG)
             raise CodingError("the compressed data is cut short")
         return out
 
@@ -72,7 +75,7 @@ def _br(data: bytes) -> bytes:
     except TypeError:  # brotli before 1.2 and brotlicffi have no output limit
         out = decompressor.process(data)
     if len(out) > MAX_DECODED_BYTES:
-        raise CodingError(f"decodes to more than {MAX_DECODED_BYTES // (1024 * 1024)} MB")
+        raise CodingError(_TOO_BIG)
     if not decompressor.is_finished():
         raise CodingError("the compressed data is cut short")
     return bytes(out)
@@ -86,7 +89,7 @@ def _zstd(data: bytes) -> bytes:
     reader = zstandard.ZstdDecompressor().stream_reader(data, read_across_frames=True)
     out = reader.read(MAX_DECODED_BYTES + 1)
     if len(out) > MAX_DECODED_BYTES:
-        raise CodingError(f"decodes to more than {MAX_DECODED_BYTES // (1024 * 1024)} MB")
+        raise CodingError(_TOO_BIG)
     return bytes(out)
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from .textsafety import escape_control
 
 SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
+# The kit's name in annotation titles and summary headings: prose for readers, not an endpoint fact.
+TITLE = "licenses.info contract"
 
 
 def wanted(flag: bool) -> bool:

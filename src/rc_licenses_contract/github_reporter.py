@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import IO, Any, ClassVar
 
 from . import github
+from .github import TITLE
 from .records import INVALID, UNREADABLE, RecordResult, Summary
 from .reporters import Reporter, pointer_text, summary_tables_markdown
 
-# The kit's name in annotation titles: prose for readers, not an endpoint fact the code acts on.
-TITLE = "licenses.info contract"
 SUMMARY_FINDINGS = 10
 # Annotations printed at most (--max-findings, if given, instead): GitHub shows ten of each kind per step,
 # and a dump with a million bad records must not write a million workflow commands into the job's log.

@@ -123,25 +123,25 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     items.append(GateCompleteItem.from_parent(parent, name=COMPLETE_ITEM))
 
 
-def _credentials() -> tuple[tuple[str, str], tuple[str, str] | None]:
-    """(user id, token) of the privileged caller and of the unprivileged one if set: read as the CLI reads them."""
-    from .commands.gate_setup import SECRET_FLAGS, clean_secret
+def _credentials() -> tuple[Any, Any]:
+    """The privileged caller, and the unprivileged one if set: read from the environment by the same code
+    as `gate`'s (stripped, refused by name when a header cannot carry them, both of a pair or neither)."""
+    import argparse
+
+    from .commands.gate_setup import SECRET_FLAGS, credential_pair
     from .errors import UsageError
 
+    from_environment = argparse.Namespace(**dict.fromkeys(SECRET_FLAGS))  # no flags: every value from its variable
     try:
-        values = {name: clean_secret(os.environ.get(env), f"${env}") for name, env in SECRET_FLAGS.items()}
+        privileged = credential_pair(from_environment, "auth_token", "user_id", "privileged")
+        unprivileged = credential_pair(
+            from_environment, "unprivileged_auth_token", "unprivileged_user_id", "unprivileged"
+        )
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
-    token, user = values["auth_token"], values["user_id"]
-    if not token or not user:
+    if privileged is None:
         raise pytest.UsageError("--rc-base-url needs $ROCKETCHAT_AUTH_TOKEN and $ROCKETCHAT_USER_ID")
-    other_token, other_user = values["unprivileged_auth_token"], values["unprivileged_user_id"]
-    if bool(other_token) != bool(other_user):
-        raise pytest.UsageError(
-            "unprivileged credentials need both $ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN"
-            " and $ROCKETCHAT_UNPRIVILEGED_USER_ID"
-        )
-    return (user, token), ((other_user, other_token) if other_token and other_user else None)
+    return privileged, unprivileged
 
 
 @dataclass
@@ -156,14 +156,12 @@ class _GateRun:
 
 def _gate_run(config: pytest.Config) -> _GateRun:
     if _RESULT not in config.stash:
-        from .gate.result import Credentials, GateOptions
+        from .gate.result import GateOptions
         from .gate.run import run_gate
         from .gate.secrets import Redactor, redacting_logs
 
         base_url = _setting(config, "base_url")
-        (user, token), unprivileged_pair = _credentials()
-        privileged = Credentials(user, token)
-        unprivileged = Credentials(*unprivileged_pair) if unprivileged_pair else None
+        privileged, unprivileged = _credentials()
         redact = Redactor.for_run(base_url, *privileged.values(), *(unprivileged.values() if unprivileged else ()))
         run = _GateRun(redact)
         try:

@@ -17,11 +17,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from ..loader import load_contract
 from ..records import INVALID, VALID, RecordResult
 from .checker import RecordChecker
+from .formats.lines import UNPARSED, fast_scan
 from .options import ValidateOptions
 from .runner import exact_integers
 from .violations import FIRST_SOURCES, ViolationTable
@@ -47,22 +46,15 @@ def check_records(
     kept: list[dict[str, Any]] = []
     table = ViolationTable()
     schema_uri = contract.responses.get(response)
-    # The JSON Lines fast path (see formats/lines.py): parsed, found valid, and written back by orjson as
-    # the record's own text, a record is valid; nothing else is built for it.
-    is_valid = checker.engine.compiled(schema_uri) if schema_uri is not None else None
-    loads, dumps = orjson.loads, orjson.dumps
+    raws = (record.encode("utf-8", "surrogatepass") if isinstance(record, str) else bytes(record) for record in records)
     with exact_integers():
-        for number, record in enumerate(records, 1):
-            raw = record.encode("utf-8", "surrogatepass") if isinstance(record, str) else bytes(record)
-            if is_valid is not None:
-                try:
-                    value = loads(raw)
-                    if is_valid(value) and raw.startswith(dumps(value)):
-                        counts["records"] += 1
-                        counts["valid"] += 1
-                        continue
-                except Exception:  # the full path names the problem
-                    pass
+        if schema_uri is None:  # the status alone breaks the contract: every record takes the full path
+            slow: list[tuple[int, bytes, Any]] = [(number, raw, UNPARSED) for number, raw in enumerate(raws, 1)]
+        else:  # the JSON Lines fast path: what it proves valid is counted, nothing is built for it
+            slow = []
+            total, _ = fast_scan(checker, raws, 0, schema_uri, True, slow)
+            counts["records"] = counts["valid"] = total - len(slow)
+        for number, raw, parsed in slow:
             if not raw.strip():
                 counts["skipped"] += 1
                 continue
@@ -70,7 +62,10 @@ def check_records(
             def make(state: str, number: int = number) -> RecordResult:
                 return RecordResult(source, state, response, line=number)
 
-            result = checker.safely(make, checker.check, raw, make, response)
+            if parsed is not UNPARSED:  # parsed exactly and found invalid: neither parse nor ask again
+                result = checker.safely(make, checker.check_value, parsed, make, response, True)
+            else:
+                result = checker.safely(make, checker.check, raw, make, response)
             counts["records"] += 1
             counts["warnings"] += len(result.warnings)
             counts[result.state if result.state in (VALID, INVALID) else "unreadable"] += 1

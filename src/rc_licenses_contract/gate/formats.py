@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from .. import __version__
+from ..github import TITLE
 from .checks import Exchange
 from .describe import (
     MESSAGE_LIMIT,
@@ -151,10 +152,6 @@ def _check_outcome(check: CheckOutcome, result: GateResult, redact: Redactor) ->
 
 
 # --- GitHub Actions ---------------------------------------------------------------------------------
-
-
-# The kit's name in annotation titles: prose for readers, not an endpoint fact the code acts on.
-TITLE = "licenses.info contract"
 
 
 def github_annotations(result: GateResult, redact: Redactor) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 PROVEN_CACHE_SIZE = 4096  # distinct valid bodies remembered per process
 PROBE_LINES = 256  # lines of a chunk that always consult that memory, to see whether it pays
 CACHE_PAYS_FROM = 32  # consult it for the rest of the chunk if at least 1 line in this many was in it
-_UNPARSED = object()
+UNPARSED = object()  # a line fast_scan hands on without a value known to be exact
 
 
 def _line_record(name: str, response: str, number: int) -> Callable[[str], RecordResult]:
@@ -41,7 +41,7 @@ class JsonLines(InputFormat):
         name = unit.source.name
         schema_uri = checker.contract.responses.get(response)
         if schema_uri is None:  # the status alone breaks the contract: every record takes the full path
-            slow = [(number, raw, _UNPARSED) for number, raw in enumerate(io.BytesIO(data), 1)]
+            slow = [(number, raw, UNPARSED) for number, raw in enumerate(io.BytesIO(data), 1)]
             out.lines = len(slow)
         else:
             slow = self._fast_pass(checker, data, schema_uri, out, name)
@@ -55,7 +55,7 @@ class JsonLines(InputFormat):
                 out.skipped += 1
                 continue
             make = _line_record(name, response, number)
-            if parsed is not _UNPARSED:  # parsed exactly and found invalid: neither parse nor ask again
+            if parsed is not UNPARSED:  # parsed exactly and found invalid: neither parse nor ask again
                 result = checker.safely(make, checker.check_value, parsed, make, response, True)
             else:
                 result = checker.safely(make, checker.check, raw, make, response)
@@ -82,9 +82,9 @@ class JsonLines(InputFormat):
     ) -> list[tuple[int, bytes, Any]]:
         lines = io.BytesIO(data)
         slow: list[tuple[int, bytes, Any]] = []
-        number, hits = _scan(checker, islice(lines, PROBE_LINES), 0, schema_uri, True, slow)
+        number, hits = fast_scan(checker, islice(lines, PROBE_LINES), 0, schema_uri, True, slow)
         repeats = hits * CACHE_PAYS_FROM >= number or len(checker.proven_valid) < PROVEN_CACHE_SIZE
-        number, _ = _scan(checker, lines, number, schema_uri, repeats, slow)
+        number, _ = fast_scan(checker, lines, number, schema_uri, repeats, slow)
         out.lines = number
         if checker.options.keep_valid:
             response = checker.options.response
@@ -97,7 +97,7 @@ class JsonLines(InputFormat):
         return slow
 
 
-def _scan(
+def fast_scan(
     checker: RecordChecker,
     lines: Iterable[bytes],
     number: int,
@@ -125,10 +125,10 @@ def _scan(
                         proven[raw] = None
                         room -= 1
                     continue
-                value = _UNPARSED  # valid as orjson read it; the exact parse decides
+                value = UNPARSED  # valid as orjson read it; the exact parse decides
             elif not raw.startswith(dumps(value)):
-                value = _UNPARSED
+                value = UNPARSED
         except Exception:  # invalid JSON, or a value orjson or the engine refuses (too deep)
-            value = _UNPARSED
+            value = UNPARSED
         slow.append((number, raw, value))
     return number, hits
