@@ -8,9 +8,7 @@ Import direction: run -> explore, transport, st (lazily) -> checks; nothing impo
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -42,6 +40,7 @@ from .result import (
     MockTarget,
 )
 from .session import GateSession, GateStop, RequestRefused
+from .storage import hypothesis_storage
 from .transport import VERSION_PROBE, _reason, transport_failure, wait_until_answering
 
 __all__ = ["Credentials", "GateOptions", "GateResult", "MockTarget", "_reason", "run_gate", "transport_failure"]
@@ -306,45 +305,28 @@ def run_gate(options: GateOptions) -> GateResult:
 
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     run = _Run(options, contract)
-    storage = tempfile.TemporaryDirectory(prefix="rc-gate-")
-    # Hypothesis and Schemathesis write working files into the current folder unless told otherwise.
-    previous = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
-    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = storage.name
-    hypothesis_home: Any = None
-    if options.schemathesis:
-        # Inside pytest, Hypothesis has usually fixed its folder (./.hypothesis) before the variable is read.
-        from hypothesis import configuration
-
-        hypothesis_home = configuration
-        hypothesis_home.set_hypothesis_home_dir(storage.name)
-    try:
+    with hypothesis_storage(options.schemathesis):
         try:
-            wait_until_answering(run)
-            run.detect_version()
-            run.load_schemathesis()
-            run.interactions()
-            explore(run)
-        except requests.exceptions.RequestException as exc:
-            run.stop(transport_failure(exc, options))
-        except (GateStop, RequestRefused) as exc:
-            run.stop(str(exc))
-        if run.result.stop_reason and run.result.waited:
-            run.result.stop_reason += f" (after waiting {run.result.waited:.1f} s, --wait-for)"
-        if run.ctx is None:
-            run.result.not_checked.append(f"everything: {run.result.stop_reason}")
-            run.ctx = GateContext(contract, "default", options.strict, options.max_response_time)
-        if run.result.exploration.stopped == NOT_RUN and not options.schemathesis:
-            run.result.exploration.stopped = TURNED_OFF
-        run.rate_limited_answers()
-        result = run.finish()
-    finally:
-        run.session.close()  # its pooled keep-alive connections, now rather than whenever it is collected
-        if hypothesis_home is not None:
-            hypothesis_home.set_hypothesis_home_dir(None)  # back to its default, found again on next use
-        if previous is None:
-            os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
-        else:
-            os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = previous
-        storage.cleanup()
+            try:
+                wait_until_answering(run)
+                run.detect_version()
+                run.load_schemathesis()
+                run.interactions()
+                explore(run)
+            except requests.exceptions.RequestException as exc:
+                run.stop(transport_failure(exc, options))
+            except (GateStop, RequestRefused) as exc:
+                run.stop(str(exc))
+            if run.result.stop_reason and run.result.waited:
+                run.result.stop_reason += f" (after waiting {run.result.waited:.1f} s, --wait-for)"
+            if run.ctx is None:
+                run.result.not_checked.append(f"everything: {run.result.stop_reason}")
+                run.ctx = GateContext(contract, "default", options.strict, options.max_response_time)
+            if run.result.exploration.stopped == NOT_RUN and not options.schemathesis:
+                run.result.exploration.stopped = TURNED_OFF
+            run.rate_limited_answers()
+            result = run.finish()
+        finally:
+            run.session.close()  # its pooled keep-alive connections, now rather than whenever it is collected
     result.elapsed = time.monotonic() - started
     return result
