@@ -17,8 +17,16 @@ TIMESTAMPS = ["2024-03-17T00:51:43.529361607Z", "2024-03-10T00:00:00Z", "2025-01
 NOISE = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.text(max_size=3), st.just([]), st.just({}))
 
 
+_BUILT: dict[tuple[int, str, float], tuple[Contract, st.SearchStrategy[Any]]] = {}
+
+
 def payloads(contract: Contract, schema_uri: str, noise: float = 0.08) -> st.SearchStrategy[Any]:
-    return _node(contract, schema_uri, contract.schemas[schema_uri], noise, depth=0)
+    """Built once per schema and noise: building costs more than drawing (each `st.composite` reads its
+    function's source), and tests draw a strategy inside every example."""
+    key = (id(contract), schema_uri, noise)
+    if key not in _BUILT:  # the contract is kept beside its strategy, so its id is not reused
+        _BUILT[key] = (contract, _node(contract, schema_uri, contract.schemas[schema_uri], noise, depth=0))
+    return _BUILT[key][1]
 
 
 def _node(contract: Contract, base: str, schema: Any, noise: float, depth: int) -> st.SearchStrategy[Any]:
