@@ -48,6 +48,25 @@ def pytest_configure(config: pytest.Config) -> None:
     CLI, the mock and the plugin the suite starts would otherwise compile the modules it imports anew."""
     if not hasattr(config, "workerinput"):
         compileall.compile_dir(REPO / "src", quiet=2)  # a read-only checkout: no bytecode, and no noise
+        compileall.compile_dir(REPO / "tests", quiet=2)  # the helpers pytest does not rewrite (canary, ...)
+        _cache_rewritten_test_modules(config)
+
+
+def _cache_rewritten_test_modules(config: pytest.Config) -> None:
+    """pytest caches each test module with its asserts rewritten, unless bytecode writing is off: then each
+    worker rewrote all of them again (about a second of CPU each). Written once here, as pytest would; the
+    workers read them. pytest's own functions, so a pytest that changes them only loses the shortcut."""
+    try:
+        from _pytest.assertion import rewrite
+
+        state = config.stash[rewrite.assertstate_key]
+        for module in [*sorted((REPO / "tests").glob("test_*.py")), REPO / "tests" / "conftest.py"]:
+            cached = rewrite.get_cache_dir(module) / (module.name[:-3] + rewrite.PYC_TAIL)
+            if rewrite._read_pyc(module, cached) is None and rewrite.try_makedirs(cached.parent):
+                source_hash, code = rewrite._rewrite_test(module, config)
+                rewrite._write_pyc(state, code, source_hash, cached)
+    except (ImportError, AttributeError, KeyError, TypeError, OSError):
+        return
 
 
 @pytest.hookimpl(optionalhook=True)
