@@ -71,6 +71,21 @@ def test_a_short_credential_never_garbles_a_word_that_contains_it(text: str) -> 
     assert Redactor([SHORT_TOKEN, "ab"])(text) == text
 
 
+def test_texts_masked_again_and_again_stay_masked_and_the_memo_stays_bounded() -> None:
+    """The redactor remembers short texts it masked (reports repeat them): a repeat is masked the same,
+    a long text is masked but not kept, and the memory stops growing at its bound."""
+    secret = "canary-token-7f3a9c"
+    redact = Redactor([secret])
+    text = f"token={secret}"
+    assert redact(text) == redact(text) == f"token={MASK}"
+    long_text = "x" * 600 + secret
+    assert redact(long_text) == "x" * 600 + MASK and long_text not in redact._masked
+    for number in range(20_000):
+        assert redact(f"{number} {secret}") == f"{number} {MASK}"
+    assert len(redact._masked) == 16_384
+    assert redact(f"19999 {secret}") == f"19999 {MASK}", "a text past the bound is masked all the same"
+
+
 def test_a_short_url_password_inside_http_basic_authentication() -> None:
     url = "https://gateuser:pw@chat.example.com"
     redact = Redactor.for_run(url)

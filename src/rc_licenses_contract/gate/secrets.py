@@ -189,6 +189,10 @@ def display_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=MASK + "@" + parts.netloc.rpartition("@")[2]))
 
 
+_MEMO_ENTRIES = 16_384
+_MEMO_TEXT_MAX = 512
+
+
 class Redactor:
     """Masks every known secret in every encoding; the last pass before anything is written."""
 
@@ -207,6 +211,7 @@ class Redactor:
         self.short = sorted(short)
         self._standing_whole = _standing_whole(short)
         self._longest = len(self.secrets[0]) if self.secrets else 0
+        self._masked: dict[str, str] = {}
         patterns = [form for value in self.secrets for form in _forms(value)]
         self._pattern = re.compile("|".join(patterns)) if patterns else None
         # Pieces of a secret that a cut made elsewhere left at the end (or start) of a text.
@@ -233,13 +238,21 @@ class Redactor:
         return self._pattern is not None or self._standing_whole is not None
 
     def __call__(self, text: str) -> str:
+        # A report repeats its short texts (field names, paths, messages) thousands of times: each is masked
+        # once. The memo is bounded in entries and in the length of what it keeps.
+        known = self._masked.get(text)
+        if known is not None:
+            return known
+        masked = text
         if self._pattern is not None:
-            text = self._pattern.sub(MASK, text)
+            masked = self._pattern.sub(MASK, masked)
             if self._cut_head is not None and self._cut_tail is not None:
-                text = self._cut_tail.sub(MASK, self._cut_head.sub(MASK, text))
+                masked = self._cut_tail.sub(MASK, self._cut_head.sub(MASK, masked))
         if self._standing_whole is not None:
-            text = self._standing_whole.sub(MASK, text)
-        return text
+            masked = self._standing_whole.sub(MASK, masked)
+        if len(text) <= _MEMO_TEXT_MAX and len(self._masked) < _MEMO_ENTRIES:
+            self._masked[text] = masked
+        return masked
 
     def clean(self, value: Any, limit: int | None = None) -> str:
         """One value for a report or a terminal: masked, control characters escaped, then cut to `limit`."""
