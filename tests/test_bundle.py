@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_spec
 from referencing import Registry
@@ -15,6 +14,7 @@ from referencing.jsonschema import DRAFT202012
 
 from rc_licenses_contract.cases import case_payload, load_cases
 from rc_licenses_contract.formats import format_checker
+from rc_licenses_contract.jsonio import read_yaml
 from rc_licenses_contract.loader import Contract, iter_refs
 from rc_licenses_contract.validation import validate
 
@@ -29,7 +29,7 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
         target = folder / f"bundle-{name}.{'json' if name == 'json' else 'yaml'}"
         done = in_process_runner(folder)("bundle", "-o", str(target), *args)
         assert done.returncode == 0, done.stderr
-        out[name] = json.loads(target.read_text()) if target.suffix == ".json" else yaml.safe_load(target.read_text())
+        out[name] = json.loads(target.read_text()) if target.suffix == ".json" else read_yaml(target)
     return out
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from rc_licenses_contract.jsonio import read_yaml
+
 from .conftest import RunCli
 
 
@@ -193,7 +195,7 @@ def test_a_misshapen_contract_is_a_located_problem_for_every_command(
 
     file, where, value, expected = MISSHAPEN[case]
     path = contract_copy / file
-    document = yaml.safe_load(path.read_text()) if file.endswith(".yaml") else json.loads(path.read_text())
+    document = read_yaml(path) if file.endswith(".yaml") else json.loads(path.read_text())
     node = document
     for key in where[:-1]:
         node = node[key]
