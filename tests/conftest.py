@@ -42,14 +42,32 @@ def _is_loopback(address: object) -> bool:
         return False  # a host name: tests use literal loopback addresses
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """The package's bytecode, compiled once before the workers start, as pip compiles an install: the editable
-    install has none, and with PYTHONDONTWRITEBYTECODE set every worker and each of the ~200 processes of the
-    CLI, the mock and the plugin the suite starts would otherwise compile the modules it imports anew."""
+    """Compiling once what every process would compile again. The package's bytecode is compiled before the
+    workers start, as pip compiles an install: the editable install has none, and with PYTHONDONTWRITEBYTECODE
+    set every worker and each of the ~200 processes of the CLI, the mock and the plugin the suite starts would
+    otherwise compile the modules it imports anew. Likewise the rewritten test modules; and only those are
+    rewritten (see _rewrite_only_the_tests)."""
+    _rewrite_only_the_tests(config)
     if not hasattr(config, "workerinput"):
         compileall.compile_dir(REPO / "src", quiet=2)  # a read-only checkout: no bytecode, and no noise
         compileall.compile_dir(REPO / "tests", quiet=2)  # the helpers pytest does not rewrite (canary, ...)
         _cache_rewritten_test_modules(config)
+
+
+def _rewrite_only_the_tests(config: pytest.Config) -> None:
+    """pytest rewrites the asserts of every module of every installed package that ships a pytest plugin:
+    Schemathesis, Hypothesis, anyio... some 300 modules parsed and compiled again in each worker (bytecode
+    writing is off here), for assertion messages no test reads. The tests and conftest files still are."""
+    try:
+        from _pytest.assertion import rewrite
+
+        rewrite_hook = config.stash[rewrite.assertstate_key].hook
+    except (ImportError, AttributeError, KeyError):
+        return
+    for marks in ("_must_rewrite", "_marked_for_rewrite_cache"):  # the hook is None with --assert=plain
+        getattr(rewrite_hook, marks, set()).clear()
 
 
 def _cache_rewritten_test_modules(config: pytest.Config) -> None:
