@@ -133,11 +133,12 @@ def test_release_workflow_builds_checks_and_publishes_with_trusted_publishing(re
 
 
 @pytest.mark.slow
-def test_sdist_builds_in_a_fresh_clone_and_installs_on_another_python(
+def test_the_release_builds_in_a_fresh_clone_and_installs_on_another_python(
     tmp_path: Path, release_build: ReleaseBuild
 ) -> None:
     # The standard path, as the release workflow takes it: an sdist, then the wheel built from that sdist,
-    # both checked by twine --strict.
+    # both checked by twine --strict. The wheel is what pip installs from an index; building it from the
+    # sdist was the release build's own step.
     assert release_build.done.returncode == 0, release_build.done.stdout[-3000:] + release_build.done.stderr[-3000:]
     clone, dist = release_build.clone, release_build.clone / "dist"
     [sdist] = list(dist.glob("*.tar.gz"))
@@ -181,8 +182,8 @@ def test_sdist_builds_in_a_fresh_clone_and_installs_on_another_python(
     )
     pip: list[str | Path] = [venv / "bin" / "python", "-m", "pip"]
     cli = venv / "bin" / "rc-licenses-contract"
-    # The core from the sdist, and (for later) the oldest pytest the plugin supports, in one pip run.
-    _ok(_run(*pip, "install", "--quiet", "--disable-pip-version-check", sdist, "pytest==8.4.*", cwd=project))
+    # The core, and (for later) the oldest pytest the plugin supports, in one pip run.
+    _ok(_run(*pip, "install", "--quiet", "--disable-pip-version-check", wheel, "pytest==8.4.*", cwd=project))
     size, distributions = _core_megabytes(venv / "bin" / "python", project)
     print(f"core install: {size:.1f} MB in {distributions} distributions on {python}")
     assert distributions > 10 and size < CORE_SIZE_LIMIT_MB, f"the core install takes {size:.1f} MB"
@@ -205,8 +206,7 @@ def test_sdist_builds_in_a_fresh_clone_and_installs_on_another_python(
     done = _run(pytest_bin, "-p", "no:cacheprovider", "--rc-base-url", "http://127.0.0.1:9", cwd=project)
     assert done.returncode == 4 and "needs the 'gate' extra" in done.stderr, done.stdout + done.stderr
 
-    # Every extra, beside that pytest: it stays at 8.4. (The wheel built from the sdist: the same metadata,
-    # without building it a third time.)
+    # Every extra, beside that pytest: it stays at 8.4.
     _ok(_run(*pip, "install", "--quiet", "--disable-pip-version-check", "--no-compile", f"{wheel}[all]", cwd=project))
     version = _ok(_run(venv / "bin" / "python", "-c", "import pytest; print(pytest.__version__)", cwd=project))
     assert version.startswith("8.4."), version
