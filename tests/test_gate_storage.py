@@ -16,7 +16,9 @@ from rc_licenses_contract.gate.storage import TABLES, cache_folder, copy_tables,
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
-    return cache_folder()
+    folder = cache_folder()
+    assert folder is not None
+    return folder
 
 
 def _table(path: Path, content: object) -> bytes:
@@ -66,6 +68,27 @@ def test_only_small_regular_tables_are_copied(tmp_path: Path) -> None:
     assert copy_tables(source, target) == 1
     assert sorted(p.name for p in (target / "14.0.0").iterdir()) == ["charmap.json.gz", "kept.json.gz"]
     assert gzip.decompress((target / "14.0.0" / "kept.json.gz").read_bytes()) == b"[1]", "not overwritten"
+
+
+@pytest.mark.parametrize("xdg", ["", "relative/cache"])
+def test_without_an_absolute_xdg_cache_home_the_home_folder_is_used(
+    xdg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache_folder() == tmp_path / ".cache" / "rc-licenses-contract" / "hypothesis" / TABLES
+
+
+def test_without_a_home_folder_the_run_goes_on_without_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", no_home)
+    assert cache_folder() is None
+    with hypothesis_storage(schemathesis=False) as folder:
+        assert folder.is_dir()
+    assert not folder.exists()
 
 
 def test_a_cache_that_cannot_be_used_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -161,7 +161,9 @@ def _schemathesis(root: Path, scratch: Path, caller: str, fault: str = "") -> su
     run = run.replace(" run openapi.yaml ", f" run {root / 'openapi.yaml'} ")
     # As in a project where Schemathesis ran before: Hypothesis finds its Unicode tables in ./.hypothesis
     # rather than spending a second computing them (the gate's runs keep them in the user's cache).
-    copy_tables(cache_folder(), scratch / ".hypothesis" / TABLES)
+    kept = cache_folder()
+    if kept is not None:
+        copy_tables(kept, scratch / ".hypothesis" / TABLES)
     with _serving(mock, root, port):
         return _bash(run, scratch)
 

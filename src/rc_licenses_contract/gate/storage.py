@@ -22,14 +22,20 @@ _TABLE_SUFFIX = ".json.gz"
 _TABLE_MAX_BYTES = 1 << 20  # the tables are kilobytes; anything larger is not one of them
 
 
-def cache_folder() -> Path:
-    """Where the tables are kept between runs: the platform's per-user cache folder."""
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        root = Path(os.environ["LOCALAPPDATA"])
-    elif os.environ.get("XDG_CACHE_HOME"):
-        root = Path(os.environ["XDG_CACHE_HOME"])
+def cache_folder() -> Path | None:
+    """Where the tables are kept between runs: the platform's per-user cache folder (XDG: a relative
+    $XDG_CACHE_HOME is ignored). None when there is no home folder to put it in."""
+    windows = os.environ.get("LOCALAPPDATA", "") if sys.platform == "win32" else ""
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if windows and Path(windows).is_absolute():
+        root = Path(windows)
+    elif xdg and Path(xdg).is_absolute():
+        root = Path(xdg)
     else:
-        root = Path.home() / ".cache"
+        try:
+            root = Path.home() / ".cache"
+        except (RuntimeError, KeyError):  # no $HOME and no password entry: a container's nobody
+            return None
     return root / "rc-licenses-contract" / "hypothesis" / TABLES
 
 
@@ -49,11 +55,13 @@ def hypothesis_storage(schemathesis: bool) -> Iterator[Path]:
         hypothesis_home = configuration
         hypothesis_home.set_hypothesis_home_dir(storage.name)
     cache = cache_folder()
-    copy_tables(cache, folder / TABLES)
+    if cache is not None:
+        copy_tables(cache, folder / TABLES)
     try:
         yield folder
     finally:
-        copy_tables(folder / TABLES, cache)
+        if cache is not None:
+            copy_tables(folder / TABLES, cache)
         if hypothesis_home is not None:
             hypothesis_home.set_hypothesis_home_dir(None)  # back to its default, found again on next use
         if previous is None:
