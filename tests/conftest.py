@@ -5,6 +5,7 @@ import gc
 import hashlib
 import io
 import ipaddress
+import json
 import logging
 import os
 import shutil
@@ -311,15 +312,25 @@ def s3_endpoint() -> Iterator[str]:
 _DRAWN: dict[tuple[object, ...], list[str]] = {}
 
 
+@pytest.fixture(scope="session")
+def _drawn_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's folder for draws, shared by the workers (their own folders sit side by side in it)."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "schemathesis-draws"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture
-def generation_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The gate's Schemathesis generation (`SchemathesisAdapter.draw`), remembered for this process.
+def generation_drawn_once(monkeypatch: pytest.MonkeyPatch, _drawn_folder: Path) -> None:
+    """The gate's Schemathesis generation (`SchemathesisAdapter.draw`), remembered for this run.
 
     A draw is seeded: its queries follow from the OpenAPI document and its schemas/, the operation, the
     mode, the count and the seed, so the first draw with those inputs is real and the next run is handed the
     same queries instead of generating them again (most of a gate run's CPU). Modules that run the gate
-    many times ask for it; the draw itself stays real in every process's first run with each input, and a
-    draw the run's deadline cuts short (it raises) is never remembered.
+    many times ask for it. The first draw with each input, in whichever worker asks first, is real; the
+    other workers read it from the run's folder. A draw the run's deadline cuts short (it raises) is never
+    remembered.
     """
     from rc_licenses_contract.gate.st import SchemathesisAdapter
 
@@ -336,8 +347,15 @@ def generation_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
         self: SchemathesisAdapter, negative: bool, examples: int, seed: int, *rest: Any, **named: Any
     ) -> list[str]:
         key = (*self._drawn_key, negative, examples, seed)  # type: ignore[attr-defined]
-        if key not in _DRAWN:  # a draw cut short by the run's deadline raises: only whole draws are remembered
-            _DRAWN[key] = real_draw(self, negative, examples, seed, *rest, **named)
+        if key not in _DRAWN:
+            kept = _drawn_folder / (hashlib.sha256(repr(key).encode()).hexdigest() + ".json")
+            if kept.is_file():
+                _DRAWN[key] = json.loads(kept.read_text())
+            else:  # a draw cut short by the run's deadline raises: only whole draws are remembered
+                _DRAWN[key] = real_draw(self, negative, examples, seed, *rest, **named)
+                partial = kept.with_suffix(f".{os.getpid()}")
+                partial.write_text(json.dumps(_DRAWN[key]))
+                partial.replace(kept)  # whole or not at all, for a worker reading it now
         return list(_DRAWN[key])
 
     monkeypatch.setattr(SchemathesisAdapter, "__init__", init)
