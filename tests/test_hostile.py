@@ -34,7 +34,7 @@ from .hostile import Conn, HostileServer, Request, json_response, response, vers
 
 SLACK = 4.0  # seconds beyond --timeout: contract loading, Schemathesis set-up, writing the reports
 # The time bounds here are the hostile servers' doing (waits, trickles, timeouts); Schemathesis' seeded draw is
-# CPU work the same for every server, generated once per process (see the fixture).
+# CPU work the same for every server, generated once per run (see the fixture).
 pytestmark = pytest.mark.usefixtures("generation_drawn_once")
 
 

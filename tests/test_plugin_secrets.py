@@ -19,7 +19,7 @@ from .hostile import HostileServer
 from .test_hostile import _echo
 
 LOUD = ("-l", "--tb=long", "-vv", "-rA", "--junitxml=report.xml", "-p", "no:cacheprovider")
-pytestmark = pytest.mark.usefixtures("generation_drawn_once")  # Schemathesis' seeded draw, once per process
+pytestmark = pytest.mark.usefixtures("generation_drawn_once")  # Schemathesis' seeded draw, once per run
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from rc_licenses_contract.mock.runner import running_mock
 from .conftest import REPO, RunPytest, cli_env
 
 ADMIN = {"ROCKETCHAT_AUTH_TOKEN": "demo-admin-token", "ROCKETCHAT_USER_ID": "rc-demo-admin"}
-pytestmark = pytest.mark.usefixtures("generation_drawn_once")  # Schemathesis' seeded draw, once per process
+pytestmark = pytest.mark.usefixtures("generation_drawn_once")  # Schemathesis' seeded draw, once per run
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ ADMIN_ENV = {
     "ROCKETCHAT_UNPRIVILEGED_AUTH_TOKEN": "demo-user-token",
     "ROCKETCHAT_UNPRIVILEGED_USER_ID": "rc-demo-user",
 }
-pytestmark = pytest.mark.usefixtures("generation_drawn_once")  # Schemathesis' seeded draw, once per process
+pytestmark = pytest.mark.usefixtures("generation_drawn_once")  # Schemathesis' seeded draw, once per run
 
 
 THEIR_TEST = "def test_their_own():\n    assert True\n"
