@@ -98,3 +98,19 @@ def test_a_cache_that_cannot_be_used_is_no_error(tmp_path: Path, monkeypatch: py
         _table(folder / TABLES / "14.0.0" / "charmap.json.gz", [])
     assert (tmp_path / "xdg").read_text().startswith("a file"), "left as it was"
     assert copy_tables(tmp_path / "missing", tmp_path / "target") == 0
+
+
+def test_hypothesis_home_folder_is_restored_as_it_was(tmp_path: Path) -> None:
+    """A process (pytest) whose Hypothesis folder was fixed before the run has that folder after it, even
+    when the run raises."""
+    from hypothesis import configuration
+
+    before = getattr(configuration, "__hypothesis_home_directory")
+    configuration.set_hypothesis_home_dir(tmp_path / "mine")
+    try:
+        with pytest.raises(KeyboardInterrupt), hypothesis_storage(schemathesis=True) as folder:
+            assert configuration.storage_directory("x", intent_to_write=False).path == folder / "x"
+            raise KeyboardInterrupt
+        assert configuration.storage_directory("x", intent_to_write=False).path == tmp_path / "mine" / "x"
+    finally:
+        configuration.set_hypothesis_home_dir(before)

@@ -46,24 +46,27 @@ def hypothesis_storage(schemathesis: bool) -> Iterator[Path]:
     storage = tempfile.TemporaryDirectory(prefix="rc-gate-")
     folder = Path(storage.name)
     previous = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
-    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = storage.name
     hypothesis_home: Any = None
-    if schemathesis:
-        # Inside pytest, Hypothesis has usually fixed its folder (./.hypothesis) before the variable is read.
-        from hypothesis import configuration
-
-        hypothesis_home = configuration
-        hypothesis_home.set_hypothesis_home_dir(storage.name)
-    cache = cache_folder()
-    if cache is not None:
-        copy_tables(cache, folder / TABLES)
+    previous_home: Any = None
+    cache: Path | None = None
     try:
+        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = storage.name
+        if schemathesis:
+            # Inside pytest, Hypothesis has usually fixed its folder (./.hypothesis) before the variable is read.
+            from hypothesis import configuration
+
+            previous_home = getattr(configuration, "__hypothesis_home_directory", None)  # None: not fixed yet
+            hypothesis_home = configuration
+            hypothesis_home.set_hypothesis_home_dir(storage.name)
+        cache = cache_folder()
+        if cache is not None:
+            copy_tables(cache, folder / TABLES)
         yield folder
     finally:
         if cache is not None:
             copy_tables(folder / TABLES, cache)
         if hypothesis_home is not None:
-            hypothesis_home.set_hypothesis_home_dir(None)  # back to its default, found again on next use
+            hypothesis_home.set_hypothesis_home_dir(previous_home)  # the folder it had, or none fixed yet
         if previous is None:
             os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
         else:
