@@ -99,6 +99,18 @@ def test_without_a_home_folder_the_run_goes_on_without_the_cache(monkeypatch: py
     assert not folder.exists()
 
 
+def test_a_relative_home_folder_means_no_cache_not_one_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", "relative/home")
+    monkeypatch.chdir(tmp_path)
+    assert cache_folder() is None
+    with hypothesis_storage(schemathesis=False) as folder:
+        _table(folder / TABLES / VERSION / "codec-v2-ascii.json.gz", ASCII)
+    assert list(tmp_path.iterdir()) == [], "nothing written into the current folder"
+
+
 def test_a_cache_that_cannot_be_used_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "xdg").write_text("a file where the cache folder would be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))

@@ -33,7 +33,7 @@ _CODEC_PREFIX = "codec-v2-"
 
 def cache_folder() -> Path | None:
     """Where the tables are kept between runs: the platform's per-user cache folder (XDG: a relative
-    $XDG_CACHE_HOME is ignored). None when there is no home folder to put it in."""
+    $XDG_CACHE_HOME is ignored). None when there is no home folder to put it in (or only a relative one)."""
     windows = os.environ.get("LOCALAPPDATA", "") if sys.platform == "win32" else ""
     xdg = os.environ.get("XDG_CACHE_HOME", "")
     if windows and Path(windows).is_absolute():
@@ -42,9 +42,12 @@ def cache_folder() -> Path | None:
         root = Path(xdg)
     else:
         try:
-            root = Path.home() / ".cache"
+            home = Path.home()
         except (RuntimeError, KeyError):  # no $HOME and no password entry: a container's nobody
             return None
+        if not home.is_absolute():  # a relative $HOME would put the cache in the current folder
+            return None
+        root = home / ".cache"
     return root / "rc-licenses-contract" / "hypothesis" / TABLES
 
 
