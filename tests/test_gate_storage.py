@@ -180,3 +180,21 @@ def test_hypothesis_home_folder_is_restored_as_it_was(tmp_path: Path) -> None:
         assert configuration.storage_directory("x", intent_to_write=False).path == tmp_path / "mine" / "x"
     finally:
         configuration.set_hypothesis_home_dir(before)
+
+
+def test_settings_come_back_and_the_folder_goes_when_keeping_the_tables_fails(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rc_licenses_contract.gate import storage
+
+    def failing_copy(source: Path, target: Path) -> int:
+        if target == cache:
+            raise RuntimeError("not foreseen")
+        return 0
+
+    monkeypatch.setattr(storage, "copy_tables", failing_copy)
+    monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", "theirs")
+    with pytest.raises(RuntimeError), hypothesis_storage(schemathesis=False) as folder:
+        pass
+    assert os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] == "theirs"
+    assert not folder.exists()

@@ -75,15 +75,18 @@ def hypothesis_storage(schemathesis: bool) -> Iterator[Path]:
             copy_tables(cache, folder / TABLES)
         yield folder
     finally:
-        if cache is not None:
-            copy_tables(folder / TABLES, cache)
+        # The settings first: they come back even if keeping the tables fails in a way not foreseen.
         if hypothesis_home is not None:
             hypothesis_home.set_hypothesis_home_dir(previous_home)  # the folder it had, or none fixed yet
         if previous is None:
             os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
         else:
             os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = previous
-        storage.cleanup()
+        try:
+            if cache is not None:
+                copy_tables(folder / TABLES, cache)
+        finally:
+            storage.cleanup()
 
 
 def copy_tables(source: Path, target: Path) -> int:
@@ -198,7 +201,7 @@ def _good_codec_table(codec: str, content: object) -> bool:
     try:
         if codecs.lookup(codec).name != codec:
             return False
-    except LookupError:
+    except (LookupError, ValueError):  # a name Python does not know as a codec
         return False
     if not (isinstance(content, list) and len(content) == 2):
         return False
