@@ -69,26 +69,31 @@ def _rewrite_only_the_tests(config: pytest.Config) -> None:
         from _pytest.assertion import rewrite
 
         rewrite_hook = config.stash[rewrite.assertstate_key].hook
-    except (ImportError, AttributeError, KeyError):
+        for marks in ("_must_rewrite", "_marked_for_rewrite_cache"):  # the hook is None with --assert=plain
+            getattr(rewrite_hook, marks, set()).clear()
+    except Exception:  # pytest's internals: a pytest that changes them only loses the shortcut
         return
-    for marks in ("_must_rewrite", "_marked_for_rewrite_cache"):  # the hook is None with --assert=plain
-        getattr(rewrite_hook, marks, set()).clear()
 
 
-def _cache_rewritten_test_modules(config: pytest.Config) -> None:
+def _cache_rewritten_test_modules(config: pytest.Config, folder: Path = REPO / "tests") -> None:
     """pytest caches each test module with its asserts rewritten, unless bytecode writing is off: then each
     worker rewrote all of them again (about a second of CPU each). Written once here, as pytest would; the
-    workers read them. pytest's own functions, so a pytest that changes them only loses the shortcut."""
+    workers read them. pytest's own functions, so a pytest that changes them only loses the shortcut; a
+    module that does not compile is left to pytest to report when it collects it (not a crash of the run)."""
     try:
         from _pytest.assertion import rewrite
 
         state = config.stash[rewrite.assertstate_key]
-        for module in [*sorted((REPO / "tests").glob("test_*.py")), REPO / "tests" / "conftest.py"]:
+        for module in [*sorted(folder.glob("test_*.py")), folder / "conftest.py"]:
             cached = rewrite.get_cache_dir(module) / (module.name[:-3] + rewrite.PYC_TAIL)
-            if rewrite._read_pyc(module, cached) is None and rewrite.try_makedirs(cached.parent):
+            if rewrite._read_pyc(module, cached) is not None or not rewrite.try_makedirs(cached.parent):
+                continue
+            try:
                 source_hash, code = rewrite._rewrite_test(module, config)
-                rewrite._write_pyc(state, code, source_hash, cached)
-    except (ImportError, AttributeError, KeyError, TypeError, OSError):
+            except (SyntaxError, ValueError, OSError):  # no source, or not Python: its collection says so
+                continue
+            rewrite._write_pyc(state, code, source_hash, cached)
+    except Exception:
         return
 
 

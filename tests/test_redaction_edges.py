@@ -86,6 +86,19 @@ def test_texts_masked_again_and_again_stay_masked_and_the_memo_stays_bounded() -
     assert redact(f"19999 {secret}") == f"19999 {MASK}", "a text past the bound is masked all the same"
 
 
+def test_the_memo_keeps_a_bounded_number_of_characters() -> None:
+    """A server's distinct long texts (up to the memo's length limit, astral characters, each masked longer)
+    do not fill every entry: what the memo keeps is bounded in characters, and each is still masked."""
+    from rc_licenses_contract.gate import secrets
+
+    redact = Redactor(["ab"])
+    for number in range(2_000):  # twice the bound's worth of characters, far fewer than its entries
+        text = (f'\U0001f600{number}"ab",' * 64)[: secrets._MEMO_TEXT_MAX]
+        assert MASK in redact(text) and '"ab"' not in redact(text)
+    assert redact._masked, "the memo is used"
+    assert sum(len(text) + len(masked) for text, masked in redact._masked.items()) <= secrets._MEMO_CHARS
+
+
 def test_a_short_url_password_inside_http_basic_authentication() -> None:
     url = "https://gateuser:pw@chat.example.com"
     redact = Redactor.for_run(url)

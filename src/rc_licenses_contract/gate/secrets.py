@@ -191,6 +191,9 @@ def display_url(url: str) -> str:
 
 _MEMO_ENTRIES = 16_384
 _MEMO_TEXT_MAX = 512
+# What the memo keeps, texts and their masked forms, in characters: a few MB at most (up to 4 bytes each).
+# Entries alone would let a server's distinct long texts hold some 60 MB that would otherwise be freed.
+_MEMO_CHARS = 1 << 20
 
 
 class Redactor:
@@ -212,6 +215,7 @@ class Redactor:
         self._standing_whole = _standing_whole(short)
         self._longest = len(self.secrets[0]) if self.secrets else 0
         self._masked: dict[str, str] = {}
+        self._memo_chars = 0
         patterns = [form for value in self.secrets for form in _forms(value)]
         self._pattern = re.compile("|".join(patterns)) if patterns else None
         # Pieces of a secret that a cut made elsewhere left at the end (or start) of a text.
@@ -239,7 +243,7 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         # A report repeats its short texts (field names, paths, messages) thousands of times: each is masked
-        # once. The memo is bounded in entries and in the length of what it keeps.
+        # once. The memo is bounded in entries, in the length of each text and in all it keeps.
         known = self._masked.get(text)
         if known is not None:
             return known
@@ -250,8 +254,10 @@ class Redactor:
                 masked = self._cut_tail.sub(MASK, self._cut_head.sub(MASK, masked))
         if self._standing_whole is not None:
             masked = self._standing_whole.sub(MASK, masked)
-        if len(text) <= _MEMO_TEXT_MAX and len(self._masked) < _MEMO_ENTRIES:
+        kept = len(text) + len(masked)
+        if len(text) <= _MEMO_TEXT_MAX and len(self._masked) < _MEMO_ENTRIES and self._memo_chars + kept <= _MEMO_CHARS:
             self._masked[text] = masked
+            self._memo_chars += kept
         return masked
 
     def clean(self, value: Any, limit: int | None = None) -> str:
