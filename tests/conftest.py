@@ -61,6 +61,13 @@ def pytest_configure(config: pytest.Config) -> None:
         _cache_rewritten_test_modules(config)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Every result is reported by now: what the process still holds is left out of the collection Python runs
+    as it exits (about a second per worker, whose end the run waits for)."""
+    gc.freeze()
+
+
 def _rewrite_only_the_tests(config: pytest.Config) -> None:
     """pytest rewrites the asserts of every module of every installed package that ships a pytest plugin:
     Schemathesis, Hypothesis, anyio... some 300 modules parsed and compiled again in each worker (bytecode
