@@ -187,7 +187,7 @@ def test_settings_come_back_and_the_folder_goes_when_keeping_the_tables_fails(
 ) -> None:
     from rc_licenses_contract.gate import storage
 
-    def failing_copy(source: Path, target: Path) -> int:
+    def failing_copy(source: Path, target: Path, skip: object = ()) -> int:
         if target == cache:
             raise RuntimeError("not foreseen")
         return 0

@@ -305,28 +305,26 @@ def run_gate(options: GateOptions) -> GateResult:
 
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     run = _Run(options, contract)
-    with hypothesis_storage(options.schemathesis):
+    # The session closes its pooled keep-alive connections on the way out, not whenever it is collected.
+    with hypothesis_storage(options.schemathesis), run.session:
         try:
-            try:
-                wait_until_answering(run)
-                run.detect_version()
-                run.load_schemathesis()
-                run.interactions()
-                explore(run)
-            except requests.exceptions.RequestException as exc:
-                run.stop(transport_failure(exc, options))
-            except (GateStop, RequestRefused) as exc:
-                run.stop(str(exc))
-            if run.result.stop_reason and run.result.waited:
-                run.result.stop_reason += f" (after waiting {run.result.waited:.1f} s, --wait-for)"
-            if run.ctx is None:
-                run.result.not_checked.append(f"everything: {run.result.stop_reason}")
-                run.ctx = GateContext(contract, "default", options.strict, options.max_response_time)
-            if run.result.exploration.stopped == NOT_RUN and not options.schemathesis:
-                run.result.exploration.stopped = TURNED_OFF
-            run.rate_limited_answers()
-            result = run.finish()
-        finally:
-            run.session.close()  # its pooled keep-alive connections, now rather than whenever it is collected
+            wait_until_answering(run)
+            run.detect_version()
+            run.load_schemathesis()
+            run.interactions()
+            explore(run)
+        except requests.exceptions.RequestException as exc:
+            run.stop(transport_failure(exc, options))
+        except (GateStop, RequestRefused) as exc:
+            run.stop(str(exc))
+        if run.result.stop_reason and run.result.waited:
+            run.result.stop_reason += f" (after waiting {run.result.waited:.1f} s, --wait-for)"
+        if run.ctx is None:
+            run.result.not_checked.append(f"everything: {run.result.stop_reason}")
+            run.ctx = GateContext(contract, "default", options.strict, options.max_response_time)
+        if run.result.exploration.stopped == NOT_RUN and not options.schemathesis:
+            run.result.exploration.stopped = TURNED_OFF
+        run.rate_limited_answers()
+        result = run.finish()
     result.elapsed = time.monotonic() - started
     return result

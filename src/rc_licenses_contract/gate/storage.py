@@ -19,7 +19,7 @@ import sys
 import tempfile
 import unicodedata
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ def hypothesis_storage(schemathesis: bool) -> Iterator[Path]:
     hypothesis_home: Any = None
     previous_home: Any = None
     cache: Path | None = None
+    seeded: set[Path] = set()
     try:
         os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = storage.name
         if schemathesis:
@@ -73,6 +74,7 @@ def hypothesis_storage(schemathesis: bool) -> Iterator[Path]:
         cache = cache_folder()
         if cache is not None:
             copy_tables(cache, folder / TABLES)
+        seeded = {table.relative_to(folder / TABLES) for table in (folder / TABLES).glob(f"*/*{_TABLE_SUFFIX}")}
         yield folder
     finally:
         # The settings first: they come back even if keeping the tables fails in a way not foreseen.
@@ -84,20 +86,23 @@ def hypothesis_storage(schemathesis: bool) -> Iterator[Path]:
             os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = previous
         try:
             if cache is not None:
-                copy_tables(folder / TABLES, cache)
+                copy_tables(folder / TABLES, cache, skip=seeded)  # those came from there, checked
         finally:
             storage.cleanup()
 
 
-def copy_tables(source: Path, target: Path) -> int:
-    """Copy the good tables `target` lacks (or holds bad); returns how many. Best effort, as a cache is: a
-    folder that cannot be read or written only means the tables are computed again."""
+def copy_tables(source: Path, target: Path, skip: Collection[Path] = ()) -> int:
+    """Copy the good tables `target` lacks (or holds bad), but those at the paths in `skip` (relative to
+    `source`); returns how many. Best effort, as a cache is: a folder that cannot be read or written only
+    means the tables are computed again."""
     copied = 0
     try:
         tables = [path for path in source.glob(f"*/*{_TABLE_SUFFIX}") if path.is_file() and not path.is_symlink()]
     except OSError:
         return 0
     for table in tables:
+        if table.relative_to(source) in skip:
+            continue
         destination = target / table.relative_to(source)
         try:
             if _good_table(destination) is not None:
