@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -57,7 +56,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # every 700 new objects spent about a tenth of the in-process tests' CPU on the same survivors.
     gc.set_threshold(10_000, 10, 10)
     if not hasattr(config, "workerinput"):
-        config.stash[_TABLE_MAKER] = _make_the_unicode_tables()
         compileall.compile_dir(REPO / "src", quiet=2)  # a read-only checkout: no bytecode, and no noise
         compileall.compile_dir(REPO / "tests", quiet=2)  # the helpers pytest does not rewrite (canary, ...)
         _cache_rewritten_test_modules(config)
@@ -67,39 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Every result is reported by now: what the process still holds is left out of the collection Python runs
     as it exits (about a second per worker, whose end the run waits for)."""
-    maker = config.stash.get(_TABLE_MAKER, None)
-    if maker is not None:
-        try:
-            maker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            maker.kill()
-            maker.wait()
     gc.freeze()
-
-
-_TABLE_MAKER = pytest.StashKey["subprocess.Popen[bytes] | None"]()
-_MAKE_THE_TABLES = """
-from hypothesis.internal.charmap import charmap, intervals_from_codec
-from rc_licenses_contract.gate.storage import hypothesis_storage
-with hypothesis_storage(schemathesis=False):
-    charmap()
-    intervals_from_codec("utf-8")
-"""
-
-
-def _make_the_unicode_tables() -> subprocess.Popen[bytes] | None:
-    """On a machine where the gate never ran (CI's), its cache has no Unicode tables yet, and each worker and
-    each gate process started before one had finished would compute them (1.3 s of CPU each): one process
-    computes the ones the gate uses while the workers start, as a user's first gate run would. Only a
-    shortcut: a test that starts sooner computes them itself, as before."""
-    from rc_licenses_contract.gate.storage import cache_folder
-
-    cache = cache_folder()
-    if cache is None or (cache / unicodedata.unidata_version / "codec-v2-utf-8.json.gz").is_file():
-        return None
-    return subprocess.Popen(
-        [sys.executable, "-c", _MAKE_THE_TABLES], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO
-    )
 
 
 def _rewrite_only_the_tests(config: pytest.Config) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from rc_licenses_contract.gate.storage import TABLES, cache_folder, copy_tables
+from rc_licenses_contract.gate.storage import seed_tables
 from rc_licenses_contract.mock.runner import free_port
 
 from .conftest import REPO, cli_env
@@ -159,11 +159,9 @@ def _schemathesis(root: Path, scratch: Path, caller: str, fault: str = "") -> su
     )
     # Run from elsewhere (Schemathesis keeps crash files in the working directory), on the file where it lies.
     run = run.replace(" run openapi.yaml ", f" run {root / 'openapi.yaml'} ")
-    # As in a project where Schemathesis ran before: Hypothesis finds its Unicode tables in ./.hypothesis
-    # rather than spending a second computing them (the gate's runs keep them in the user's cache).
-    kept = cache_folder()
-    if kept is not None:
-        copy_tables(kept, scratch / ".hypothesis" / TABLES)
+    # As in a project where Schemathesis ran before: Hypothesis finds its UTF-8 table in ./.hypothesis
+    # rather than spending a second computing it (the gate seeds its runs' folders with the same table).
+    seed_tables(scratch / ".hypothesis")
     with _serving(mock, root, port):
         return _bash(run, scratch)
 

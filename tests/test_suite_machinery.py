@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 import pytest
 
-from rc_licenses_contract.gate.storage import _good_table, cache_folder
-
-from .conftest import _cache_rewritten_test_modules, _make_the_unicode_tables
+from .conftest import _cache_rewritten_test_modules
 
 
 def test_a_test_module_that_does_not_compile_is_left_to_its_collection(
@@ -26,19 +23,3 @@ def test_a_test_module_that_does_not_compile_is_left_to_its_collection(
     cached = rewrite.get_cache_dir(fine) / ("test_fine" + rewrite.PYC_TAIL)
     assert rewrite._read_pyc(fine, cached) is not None, "the modules after the broken one are still cached"
     assert not (rewrite.get_cache_dir(fine) / ("test_broken" + rewrite.PYC_TAIL)).exists()
-
-
-def test_the_unicode_tables_made_before_the_workers_start_are_the_ones_the_gate_keeps(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
-    cache = cache_folder()
-    assert cache is not None
-    maker = _make_the_unicode_tables()
-    assert maker is not None and maker.wait(timeout=60) == 0
-    tables = sorted(path.relative_to(cache).as_posix() for path in cache.rglob("*.json.gz"))
-    version = unicodedata.unidata_version
-    assert tables == [f"{version}/charmap.json.gz", f"{version}/codec-v2-utf-8.json.gz"]
-    assert all(_good_table(cache / table) is not None for table in tables), "what the gate would accept"
-    assert _make_the_unicode_tables() is None, "made once: a machine that has them starts nothing"
