@@ -78,7 +78,7 @@ def _scratch_files_in_memory(
 ) -> bool:
     """The suite makes and removes tens of thousands of files: virtual environments, clones, captures. Where
     the temporary folder's file system has no journal (this machine's ext4 root), each new inode costs a scan
-    past the recently deleted ones: about 8 s of system CPU per run, a tenth of its time. So the temporary files of this process,
+    past the recently deleted ones: about 5 s of system CPU per run. So the temporary files of this process,
     of the workers and of every process they start go to the machine's RAM disk when it is a tmpfs with room
     to spare (4 GB free, and as much memory available) that allows programs to run. A TMPDIR you set wins."""
     if os.environ.get("TMPDIR") or not sys.platform.startswith("linux"):
