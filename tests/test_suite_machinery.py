@@ -46,10 +46,9 @@ def test_scratch_files_go_to_a_ram_disk_only_where_programs_can_run_and_no_tmpdi
     lines = ["/dev/vda / ext4 rw,relatime 0 0"] + ([f"tmpfs {shm} tmpfs {options} 0 0"] if options else [])
     mounts.write_text("\n".join(lines) + "\n")
     monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)  # restored after the test
-    if tmpdir:
-        monkeypatch.setenv("TMPDIR", tmpdir)
-    else:
-        monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setenv("TMPDIR", tmpdir or "noted")  # noted first: the value it had comes back even if unset
+    if not tmpdir:
+        monkeypatch.delenv("TMPDIR")
     assert _scratch_files_in_memory(shm, mounts, min_free) is moved
     assert os.environ.get("TMPDIR", "") == (str(shm) if moved else tmpdir)
     if moved:
