@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from rc_licenses_contract.gate.storage import seed_tables
 from rc_licenses_contract.loader import Contract, load_contract
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,6 +59,9 @@ def pytest_configure(config: pytest.Config) -> None:
     gc.set_threshold(10_000, 10, 10)
     if not hasattr(config, "workerinput"):
         _scratch_files_in_memory()
+        # The tests' own property tests use Hypothesis's folder (./.hypothesis unless the variable names one):
+        # in a fresh clone it has no UTF-8 table yet, and each worker computed it (1.3 s of CPU each).
+        seed_tables(Path(os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY") or Path.cwd() / ".hypothesis"))
         compileall.compile_dir(REPO / "src", quiet=2)  # a read-only checkout: no bytecode, and no noise
         compileall.compile_dir(REPO / "tests", quiet=2)  # the helpers pytest does not rewrite (canary, ...)
         _cache_rewritten_test_modules(config)
