@@ -46,6 +46,7 @@ def cluster(cluster_home: Path, s3_endpoint: str) -> Iterator[tuple[str, list[su
         AWS_ACCESS_KEY_ID="canary-key-id",
         AWS_SECRET_ACCESS_KEY=SECRET,
         AWS_DEFAULT_REGION="us-east-1",
+        DASK_TEMPORARY_DIRECTORY=str(tmp_path / "scratch"),  # not the machine's: a killed worker leaves its own
     )
     scheduler_file = tmp_path / "scheduler.json"
     hidden = tmp_path / "hidden"
@@ -147,12 +148,20 @@ def test_local_cluster(run_cli: RunCli, run_cli_process: RunCli, tmp_path: Path,
     big_local_file(tmp_path / "dump.jsonl", seed, 2_000)
     local = json.loads(run_cli("validate", "--format", "json", "dump.jsonl").stdout)
     # A real process: the local cluster starts its own dashboard and warns when its port is taken.
-    done = run_cli_process("validate", "--format", "json", "--scheduler", "local", "--jobs", "2", "dump.jsonl")
+    scratch = cli_env(DASK_TEMPORARY_DIRECTORY=str(tmp_path / "scratch"))
+    done = run_cli_process(
+        "validate", "--format", "json", "--scheduler", "local", "--jobs", "2", "dump.jsonl", env=scratch
+    )
     assert done.returncode == 1, done.stderr
+    # Its workers' scratch folder (and the locks Dask leaves beside it) stays in the test's folder, which goes
+    # after a green run, not in the machine's temporary folder (the RAM disk while the suite runs).
+    assert (tmp_path / "scratch" / "dask-scratch-space").is_dir()
     assert comparable(json.loads(done.stdout)) == comparable(local)
     # One worker process: what this run checks is standard input on a LocalCluster, not its size again.
     dump = (tmp_path / "dump.jsonl").read_text()
-    piped = run_cli_process("validate", "--format", "json", "--scheduler", "local", "--jobs", "1", "-", input=dump)
+    piped = run_cli_process(
+        "validate", "--format", "json", "--scheduler", "local", "--jobs", "1", "-", input=dump, env=scratch
+    )
     assert piped.returncode == 1
     assert [r["line"] for r in json.loads(piped.stdout)["records"] if r["state"] != "valid"] == [997, 1994]
     unreachable = run_cli("validate", "--scheduler", "tcp://127.0.0.1:1", "dump.jsonl", timeout=120)
@@ -167,7 +176,11 @@ def test_local_cluster(run_cli: RunCli, run_cli_process: RunCli, tmp_path: Path,
 
 
 def test_a_worker_killed_mid_run_changes_nothing(
-    run_cli: RunCli, tmp_path: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]], seed: dict[str, Any]
+    run_cli: RunCli,
+    tmp_path: Path,
+    cluster_home: Path,
+    cluster: tuple[str, list[subprocess.Popen[bytes]]],
+    seed: dict[str, Any],
 ) -> None:
     address, workers = cluster
     big_local_file(tmp_path / "big.jsonl", seed, 12_000)  # about 35 MB: five byte ranges
@@ -204,3 +217,5 @@ def test_a_worker_killed_mid_run_changes_nothing(
     on_dask = json.loads((tmp_path / "dask.json").read_text())
     assert comparable(on_dask) == comparable(json.loads((tmp_path / "local.json").read_text()))
     assert on_dask["summary"]["records"] == 12_000
+    # The killed worker could not remove its scratch folder: it is in the module's folder, not the machine's.
+    assert list((cluster_home / "scratch").glob("dask-scratch-space/worker-*"))
