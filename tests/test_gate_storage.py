@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import types
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,19 @@ def test_the_seeded_table_is_the_one_hypothesis_computes_and_reads(home: Path, m
             patched.setattr(charmap, "sys", types.SimpleNamespace(maxunicode=127))
             encodable, _ = charmap.intervals_from_codec.__wrapped__("utf-8")
         assert list(encodable.intervals) == [tuple(pair) for pair in UTF8_TABLE[0]]
+
+
+def test_hypothesis_before_6_165_finds_the_table_too(home: Path) -> None:
+    """The gate allows Hypothesis 6.150 on; up to 6.164 it named the table `codec-utf-8` and kept the
+    encodable intervals alone (6.165 added the ones that do not decode back, and the `v2`). Without it there,
+    those versions computed it in every run."""
+    from hypothesis.internal import charmap
+
+    with hypothesis_storage(schemathesis=True) as folder:
+        older = charmap.charmap_file("codec-utf-8")
+        assert older.parent == folder / "unicode_data" / unicodedata.unidata_version
+        assert older.is_file(), sorted(folder.rglob("*"))
+        assert json.loads(gzip.decompress(older.read_bytes())) == UTF8_TABLE[0]
 
 
 def test_the_run_leaves_nothing_behind(home: Path) -> None:

@@ -25,6 +25,8 @@ TABLES = "unicode_data"  # Hypothesis's sub-folder for its Unicode tables, one f
 # Hypothesis's table for a codec: [encodable intervals, intervals that encode but do not decode back].
 UTF8_TABLE_NAME = "codec-v2-utf-8.json.gz"
 UTF8_TABLE = [[[0, 0xD7FF], [0xE000, sys.maxunicode]], []]
+# Hypothesis 6.150 to 6.164 (the gate allows 6.150 on): the encodable intervals alone, under this name.
+_UTF8_TABLE_NAME_BEFORE_6_165 = "codec-utf-8.json.gz"
 
 
 @contextmanager
@@ -58,14 +60,19 @@ def hypothesis_storage(schemathesis: bool) -> Iterator[Path]:
 
 
 def seed_tables(folder: Path) -> Path | None:
-    """Put the UTF-8 table where Hypothesis looks for it under its folder `folder`, unless one is there;
-    returns its path. A table that cannot be written is no error: Hypothesis computes it, as it would."""
-    table = folder / TABLES / unicodedata.unidata_version / UTF8_TABLE_NAME
+    """Put the UTF-8 table where Hypothesis looks for it under its folder `folder` (in the form of each
+    Hypothesis the gate allows), unless one is there; returns its path. A table that cannot be written is no
+    error: Hypothesis computes it, as it would."""
+    tables = folder / TABLES / unicodedata.unidata_version
+    _seed(tables / _UTF8_TABLE_NAME_BEFORE_6_165, UTF8_TABLE[0])
+    return tables / UTF8_TABLE_NAME if _seed(tables / UTF8_TABLE_NAME, UTF8_TABLE) else None
+
+
+def _seed(table: Path, content: object) -> bool:
     try:
-        if table.exists():
-            return table
-        table.parent.mkdir(parents=True, exist_ok=True)
-        table.write_bytes(gzip.compress(json.dumps(UTF8_TABLE).encode(), mtime=1))  # as Hypothesis writes it
+        if not table.exists():
+            table.parent.mkdir(parents=True, exist_ok=True)
+            table.write_bytes(gzip.compress(json.dumps(content).encode(), mtime=1))  # as Hypothesis writes it
     except OSError:
-        return None
-    return table
+        return False
+    return True
