@@ -88,14 +88,9 @@ def _scratch_files_in_memory(
     if os.environ.get("TMPDIR") or not sys.platform.startswith("linux"):
         return False
     try:
-        options = next(
-            (
-                line.split()[3].split(",")
-                for line in mounts.read_text().splitlines()
-                if line.split()[1:3] == [str(shm), "tmpfs"]
-            ),
-            None,
-        )
+        # The last mount at that path is the one in effect (a folder mounted over twice lists both).
+        at_shm = [line.split() for line in mounts.read_text().splitlines() if line.split()[1:2] == [str(shm)]]
+        options = at_shm[-1][3].split(",") if at_shm and at_shm[-1][2] == "tmpfs" else None
         space = os.statvfs(shm)
         meminfo = Path("/proc/meminfo").read_text().splitlines()
         available = next(int(line.split()[1]) * 1024 for line in meminfo if line.startswith("MemAvailable:"))

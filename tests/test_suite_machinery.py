@@ -36,6 +36,7 @@ def test_a_test_module_that_does_not_compile_is_left_to_its_collection(
         ("rw,nosuid,nodev", "/their/choice", 0, False),
         ("rw,nosuid,nodev", "", 1 << 60, False),  # no room to spare
         (None, "", 0, False),  # not a RAM disk
+        ("over", "", 0, False),  # a RAM disk with a disk mounted over it: the last mount is the one in effect
     ],
 )
 def test_scratch_files_go_to_a_ram_disk_only_where_programs_can_run_and_no_tmpdir_was_chosen(
@@ -44,6 +45,8 @@ def test_scratch_files_go_to_a_ram_disk_only_where_programs_can_run_and_no_tmpdi
     shm, mounts = tmp_path / "shm", tmp_path / "mounts"
     shm.mkdir()
     lines = ["/dev/vda / ext4 rw,relatime 0 0"] + ([f"tmpfs {shm} tmpfs {options} 0 0"] if options else [])
+    if options == "over":
+        lines[1:] = [f"tmpfs {shm} tmpfs rw,nosuid 0 0", f"/dev/vdb {shm} ext4 rw,relatime 0 0"]
     mounts.write_text("\n".join(lines) + "\n")
     monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)  # restored after the test
     monkeypatch.setenv("TMPDIR", tmpdir or "noted")  # noted first: the value it had comes back even if unset
