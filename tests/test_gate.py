@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import time
+import weakref
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -286,6 +289,40 @@ def test_gate_mock_reports_and_junit(run_cli: RunCli, tmp_path: Path) -> None:
     report = json.loads((tmp_path / "gate.json").read_text())
     assert report["exitCode"] == 0 and report["profile"] == "8" and report["requests"]["sent"] <= 500
     assert report["exploration"]["stopped"] == "finished"
+
+
+def test_a_ctrl_c_that_a_callback_swallowed_still_stops_the_gate(
+    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python raises KeyboardInterrupt where SIGINT lands; in a weakref or garbage-collector callback it only
+    prints it ("Exception ignored in ..."). The gate went on to its end and said PASSED, exit 0."""
+    from rc_licenses_contract.gate.session import GateSession
+
+    real_request = GateSession._request
+    sent: list[Any] = []
+    swallowed: list[Any] = []  # what sys.unraisablehook was given
+
+    class Thing:
+        pass
+
+    def request(self: GateSession, *args: Any, **kwargs: Any) -> Any:
+        sent.append(args[1])
+        if len(sent) == 3:  # mid-run, the signal lands in a callback, as a finalizer or a gc hook would run
+            thing = Thing()
+            keep = weakref.ref(thing, lambda _: signal.raise_signal(signal.SIGINT))
+            del thing
+            assert keep() is None
+        return real_request(self, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(GateSession, "_request", request)
+        patched.setattr(sys, "unraisablehook", swallowed.append)
+        done = run_cli("gate", "--mock")
+    assert [type(seen.exc_value) for seen in swallowed] == [KeyboardInterrupt], "swallowed where it landed"
+    assert done.returncode == 130 and done.stderr.strip().endswith("interrupted"), done.stdout + done.stderr
+    assert "PASSED" not in done.stdout
+    assert len(sent) == 3, "no request after the interrupt"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "Python's handler is back"
 
 
 def test_failure_report_has_everything_to_act_on(run_cli: RunCli, tmp_path: Path) -> None:

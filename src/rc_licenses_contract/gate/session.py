@@ -32,6 +32,7 @@ import requests.auth
 import requests.utils
 import urllib3
 
+from ..interrupts import check as check_interrupted
 from ..loader import RateLimitHeaders
 from .connections import TrackingAdapter, Watchdog
 from .secrets import display_url
@@ -179,6 +180,7 @@ class GateSession(requests.Session):
         counted = urlsplit(url).path not in self.uncounted_paths
         rate_limited_in_a_row = 0
         while True:
+            check_interrupted()  # a Ctrl-C that a callback swallowed still ends the run here
             self._wait_for_turn()
             if counted and self.sent >= self.max_requests:
                 raise BudgetExhausted(f"request budget of {self.max_requests} used up (--max-requests)")
