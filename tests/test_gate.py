@@ -297,6 +297,7 @@ def test_a_ctrl_c_that_a_callback_swallowed_still_stops_the_gate(
     """Python raises KeyboardInterrupt where SIGINT lands; in a weakref or garbage-collector callback it only
     prints it ("Exception ignored in ..."). The gate went on to its end and said PASSED, exit 0."""
     from rc_licenses_contract.gate.session import GateSession
+    from rc_licenses_contract.interrupts import check as check_interrupted
 
     real_request = GateSession._request
     sent: list[Any] = []
@@ -323,6 +324,10 @@ def test_a_ctrl_c_that_a_callback_swallowed_still_stops_the_gate(
     assert "PASSED" not in done.stdout
     assert len(sent) == 3, "no request after the interrupt"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "Python's handler is back"
+    try:
+        check_interrupted()
+    except KeyboardInterrupt:
+        pytest.fail("the note outlived the run: a later run in this process would stop at its first request")
 
 
 def test_failure_report_has_everything_to_act_on(run_cli: RunCli, tmp_path: Path) -> None:

@@ -12,14 +12,15 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import FrameType
 
-_noted = threading.Event()
+_noted = threading.Event()  # set by the handler while `noting_interrupts` is in force, and only then
 
 
-def noted() -> bool:
-    """Whether SIGINT came while `noting_interrupts` was in force."""
-    return _noted.is_set()
+@dataclass
+class Interrupts:
+    interrupted: bool = False  # filled in as `noting_interrupts` ends
 
 
 def check() -> None:
@@ -29,23 +30,28 @@ def check() -> None:
 
 
 @contextmanager
-def noting_interrupts() -> Iterator[None]:
-    """SIGINT raises KeyboardInterrupt, as by default, and is noted. Only in the main thread and where Python's
-    default handler is in place: a program that handles SIGINT itself, or ignores it, keeps its way."""
+def noting_interrupts() -> Iterator[Interrupts]:
+    """SIGINT raises KeyboardInterrupt, as by default, and is noted; whether one came is in the object yielded
+    once the block ends. Only in the main thread and where Python's default handler is in place: a program
+    that handles SIGINT itself, or ignores it, keeps its way. The note does not outlive the block (a later
+    run in the same process starts clean)."""
+    result = Interrupts()
     _noted.clear()
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield
-        return
+    installed = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    )
 
     def note(signum: int, frame: FrameType | None) -> None:
         _noted.set()
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, note)
+    if installed:
+        signal.signal(signal.SIGINT, note)
     try:
-        yield
+        yield result
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        result.interrupted = _noted.is_set()
+        _noted.clear()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
-from ..interrupts import noted, noting_interrupts
+from ..interrupts import noting_interrupts
 from .base import ARGV, EPILOG, EXIT_USAGE, SECRET_VARIABLES, Parser, add_color
 from .bundle import build_bundle
 from .gate import build_gate_parser
@@ -63,9 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     args = build_parser(defaults).parse_args(argv)
     try:
-        with noting_interrupts():
+        with noting_interrupts() as interrupts:
             code = _dispatch(args)
-        if not noted():
+        if not interrupts.interrupted:
             return code
         raise KeyboardInterrupt  # one that landed in a callback, where Python only printed it
     except KeyboardInterrupt:
