@@ -475,3 +475,45 @@ def test_input_format_choices_come_from_the_registry() -> None:
     [action] = [a for a in validate._actions if a.dest == "input_format"]
     assert list(action.choices) == ["auto", *FORMATS]
     assert set(FORMATS) == {"json", "jsonl", "har"}
+
+
+def test_ctrl_c_in_a_terminal_stops_parallel_workers_without_a_traceback(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C goes to the whole process group: the `--jobs` workers too. Each printed its own
+    KeyboardInterrupt traceback (the pool's idle workers, waiting for work) around "interrupted"; the
+    parent alone handles it and ends the pool."""
+    import signal
+    import time
+
+    body = json.dumps(json.loads((Path(__file__).parent.parent / "contracts/examples/enterprise-8x.json").read_text()))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rc_licenses_contract", "validate", "-q", "--jobs", "2", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(),
+        cwd=tmp_path,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a shell's foreground job has it
+    )
+    assert process.stdin is not None
+    lines = (body + "\n").encode() * (25 * 1024 * 1024 // (len(body) + 1))  # 8 MB chunks: a pool past 16 MB
+    process.stdin.write(lines)
+    process.stdin.flush()  # stdin stays open: the workers wait for the next chunk
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 30
+    while len(children.read_text().split()) < 2:
+        assert time.monotonic() < deadline, "the pool did not start"
+        time.sleep(0.05)
+    time.sleep(0.3)  # the workers are waiting for work
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err.decode()
+    assert err.decode().strip() == "interrupted"
+    deadline = time.monotonic() + 10
+    while True:  # no worker left behind
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "a worker outlived the command"
+        time.sleep(0.05)
