@@ -518,3 +518,23 @@ def test_the_gate_entry_point_in_a_real_process(run_cli_process: RunCli) -> None
     assert broken.returncode == 1, broken.stdout + broken.stderr
     usage = run_cli_process("gate", "--base-url", "http://127.0.0.1:99999")
     assert usage.returncode == 2 and len(usage.stderr.strip().splitlines()) == 1, usage.stderr
+
+
+def test_a_ctrl_c_while_a_report_is_written_leaves_the_previous_one_and_no_part_file(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report is written beside its place and moved there whole; a Ctrl-C mid-write (KeyboardInterrupt
+    is not an OSError) left its hidden `.part` file behind."""
+    from rc_licenses_contract.commands.common import ReportFile
+
+    (tmp_path / "gate.json").write_text("previous")
+
+    def interrupted(self: ReportFile, text: str) -> int:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ReportFile, "write", interrupted)
+        done = run_cli("gate", "--mock", "--no-schemathesis", "--json", "gate.json")
+    assert done.returncode == 130 and done.stderr.strip().endswith("interrupted"), done.stderr
+    assert (tmp_path / "gate.json").read_text() == "previous"
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".gate.json")) == []

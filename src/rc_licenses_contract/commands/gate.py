@@ -205,4 +205,8 @@ def _write_report_files(args: argparse.Namespace, result: Any, redact: Any, say:
                 reason = exc.reason if isinstance(exc, OutputError) else exc.strerror or exc
                 say(f"error: {option} {path}: cannot write: {reason}")
                 code = 2
+            except BaseException:  # interrupted: the previous report stays, and no half-written `.part` file
+                if report is not None:
+                    report.abandon()
+                raise
     return code
