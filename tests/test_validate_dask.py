@@ -219,3 +219,54 @@ def test_a_worker_killed_mid_run_changes_nothing(
     assert on_dask["summary"]["records"] == 12_000
     # The killed worker could not remove its scratch folder: it is in the module's folder, not the machine's.
     assert list((cluster_home / "scratch").glob("dask-scratch-space/worker-*"))
+
+
+def _ignores_sigint(pid: int) -> bool:
+    """A worker that has started (its preload ran); one that is already gone does not count."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        if b"spawn_main" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return False  # the resource tracker, which ignores SIGINT itself
+    except OSError:
+        return False
+    for line in status.splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    return False
+
+
+def test_ctrl_c_in_a_terminal_stops_a_local_cluster_without_a_traceback(tmp_path: Path, seed: dict[str, Any]) -> None:
+    """A terminal's Ctrl-C goes to the whole process group, the local cluster's workers too: each printed its
+    own traceback (KeyboardInterrupt, CancelledError) around "interrupted". The command alone handles it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rc_licenses_contract", "validate", "-q", "--scheduler", "local", "--jobs", "2", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(),
+        cwd=tmp_path,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a shell's foreground job has it
+    )
+    assert process.stdin is not None
+    process.stdin.write((compact(seed) + "\n").encode() * 100)  # stdin stays open: the workers wait for more
+    process.stdin.flush()
+    deadline = time.monotonic() + 15  # until both workers have started (without the fix: until the deadline)
+    while time.monotonic() < deadline:
+        children = [int(pid) for tasks in Path(f"/proc/{process.pid}/task").glob("*/children")
+                    for pid in tasks.read_text().split()]  # fmt: skip
+        if sum(_ignores_sigint(pid) for pid in children) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err.decode()
+    assert err.decode().strip() == "interrupted"
+    deadline = time.monotonic() + 15
+    while True:  # no worker left behind
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "a worker outlived the command"
+        time.sleep(0.05)

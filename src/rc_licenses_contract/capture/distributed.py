@@ -107,7 +107,12 @@ def _client(options: ValidateOptions, jobs: int) -> Any:
     address = options.scheduler
     if address == "local":
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+            n_workers=jobs,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",
+            preload=["rc_licenses_contract.capture.dask_worker"],  # Ctrl-C is the command's to handle
         )
         return Client(cluster)  # type: ignore[no-untyped-call]
     address = str(address)
