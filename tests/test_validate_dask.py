@@ -243,7 +243,7 @@ def test_ctrl_c_in_a_terminal_stops_a_local_cluster_without_a_traceback(tmp_path
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=cli_env(),
+        env=cli_env(DASK_TEMPORARY_DIRECTORY=str(tmp_path / "scratch")),  # its scratch folder goes with the test's
         cwd=tmp_path,
         start_new_session=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a shell's foreground job has it
@@ -262,6 +262,7 @@ def test_ctrl_c_in_a_terminal_stops_a_local_cluster_without_a_traceback(tmp_path
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err.decode()
     assert err.decode().strip() == "interrupted"
+    assert (tmp_path / "scratch" / "dask-scratch-space").is_dir(), "not in the machine's temporary folder"
     deadline = time.monotonic() + 15
     while True:  # no worker left behind
         try:
