@@ -6,9 +6,11 @@ import base64
 import copy
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ import pytest
 
 from rc_licenses_contract.loader import Contract
 
-from .conftest import RunCli, cli_env
+from .conftest import REPO, RunCli, cli_env
 
 
 @pytest.fixture
@@ -481,10 +483,7 @@ def test_ctrl_c_in_a_terminal_stops_parallel_workers_without_a_traceback(tmp_pat
     """A terminal's Ctrl-C goes to the whole process group: the `--jobs` workers too. Each printed its own
     KeyboardInterrupt traceback (the pool's idle workers, waiting for work) around "interrupted"; the
     parent alone handles it and ends the pool."""
-    import signal
-    import time
-
-    body = json.dumps(json.loads((Path(__file__).parent.parent / "contracts/examples/enterprise-8x.json").read_text()))
+    body = json.dumps(json.loads((REPO / "contracts" / "examples" / "enterprise-8x.json").read_text()))
     process = subprocess.Popen(
         [sys.executable, "-m", "rc_licenses_contract", "validate", "-q", "--jobs", "2", "-"],
         stdin=subprocess.PIPE,
@@ -509,11 +508,16 @@ def test_ctrl_c_in_a_terminal_stops_parallel_workers_without_a_traceback(tmp_pat
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130, err.decode()
     assert err.decode().strip() == "interrupted"
-    deadline = time.monotonic() + 10
-    while True:  # no worker left behind
+    assert_no_process_left(process.pid, 10)
+
+
+def assert_no_process_left(group: int, seconds: float) -> None:
+    """Every process of the group (the command's workers included) ends within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
         try:
-            os.killpg(process.pid, 0)
+            os.killpg(group, 0)
         except ProcessLookupError:
-            break
+            return
         assert time.monotonic() < deadline, "a worker outlived the command"
         time.sleep(0.05)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from .conftest import RunCli, cli_env
-from .test_validate_cli import broken, compact, no_traceback, seed
+from .test_validate_cli import assert_no_process_left, broken, compact, no_traceback, seed
 from .test_validate_remote import SECRET, bucket, s3_env
 
 __all__ = ["bucket", "s3_env", "seed"]
@@ -263,11 +263,4 @@ def test_ctrl_c_in_a_terminal_stops_a_local_cluster_without_a_traceback(tmp_path
     assert process.returncode == 130, err.decode()
     assert err.decode().strip() == "interrupted"
     assert (tmp_path / "scratch" / "dask-scratch-space").is_dir(), "not in the machine's temporary folder"
-    deadline = time.monotonic() + 15
-    while True:  # no worker left behind
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            break
-        assert time.monotonic() < deadline, "a worker outlived the command"
-        time.sleep(0.05)
+    assert_no_process_left(process.pid, 15)
