@@ -69,3 +69,10 @@ def noting_interrupts() -> Iterator[Interrupts]:
                 sys.unraisablehook = previous_hook
         result.interrupted = _noted.is_set()
         _noted.clear()
+
+
+def leave_ctrl_c_to_the_parent() -> None:
+    """In a worker process (a pool's, a local Dask cluster's): a terminal's Ctrl-C reaches the whole process
+    group, and each worker printed its own traceback around "interrupted". The command alone handles it and
+    ends its workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import Any, BinaryIO
 
+from ..interrupts import leave_ctrl_c_to_the_parent
 from ..loader import load_contract
 from ..records import UNREADABLE, RecordResult, Summary
 from .checker import RecordChecker
@@ -100,14 +101,6 @@ def _run_in_worker(unit: Unit) -> UnitResult:
         return run_unit(_WORKER, unit)
 
 
-def _ignore_ctrl_c() -> None:
-    """In a worker: a terminal's Ctrl-C reaches the whole process group, and each worker printed its own
-    KeyboardInterrupt traceback. The parent alone handles it; leaving the pool's block terminates them."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _in_pool(checker: RecordChecker, units: Iterable[Unit], jobs: int) -> Iterator[tuple[Unit, UnitResult]]:
     """Results in input order, with at most a few units in flight (a stream is never read ahead whole)."""
     global _WORKER
@@ -115,7 +108,7 @@ def _in_pool(checker: RecordChecker, units: Iterable[Unit], jobs: int) -> Iterat
 
     _WORKER = checker  # inherited by the forked workers, validators already compiled
     try:
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_ctrl_c) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=leave_ctrl_c_to_the_parent) as pool:
             pending: deque[tuple[Unit, Any]] = deque()
             for unit in units:
                 pending.append((unit, pool.apply_async(_run_in_worker, (unit,))))

@@ -73,6 +73,16 @@ class ReportFile:
         self._part = Path(name)
         return os.fdopen(fd, "w", encoding="utf-8")
 
+    def __enter__(self) -> ReportFile:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """Put in place when the block ends well; on any exception, an interruption too, abandoned."""
+        if kind is None:
+            self.close()
+        else:
+            self.abandon()
+
     def write(self, text: str) -> int:
         try:
             return self.handle.write(text)

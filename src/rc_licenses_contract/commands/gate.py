@@ -193,20 +193,13 @@ def _write_report_files(args: argparse.Namespace, result: Any, redact: Any, say:
     for option, path, fmt in (("--junit", args.junit, "junit"), ("--json", args.json, "json")):
         if path is not None:
             text = GATE_REPORTERS[fmt](result, redact)
-            report: ReportFile | None = None
             try:
-                # Written beside its place and moved there whole: a failed write keeps the previous report.
-                report = ReportFile(path)
-                report.write(text)
-                report.close()
+                # Written beside its place and moved there whole: a failed or interrupted write keeps the
+                # previous report, and leaves no half-written one.
+                with ReportFile(path) as report:
+                    report.write(text)
             except (OSError, OutputError) as exc:
-                if report is not None:
-                    report.abandon()
                 reason = exc.reason if isinstance(exc, OutputError) else exc.strerror or exc
                 say(f"error: {option} {path}: cannot write: {reason}")
                 code = 2
-            except BaseException:  # interrupted: the previous report stays, and no half-written `.part` file
-                if report is not None:
-                    report.abandon()
-                raise
     return code
